@@ -1,0 +1,279 @@
+//! The `certpack` command line. All logic lives in the `certpack` crate; this file parses arguments, prints and
+//! writes files.
+#![forbid(unsafe_code)]
+
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use certpack::convert::{ConvertOptions, Form};
+use certpack::encode::{Eol, PemStyle};
+use certpack::{Bundle, Error, ErrorKind, LoadOptions, Params};
+use clap::{Args, Parser, Subcommand};
+use zeroize::Zeroizing;
+
+const EXAMPLES: &str = "\
+Examples:
+  certpack inspect testdata/aws/rsa
+  certpack inspect keys.json --json
+  certpack convert testdata/aws/rsa --to der -o out/der
+  certpack convert device.key.pem --to pkcs8 --pem -o out
+  certpack targets
+  certpack pack testdata/aws/rsa --target der -o out/esp
+
+Exit codes:
+  0 success   2 usage error   3 bad input   4 target/parameter error
+  5 output refused (exists, or would overwrite an input)   6 check found errors";
+
+#[derive(Parser)]
+#[command(name = "certpack", version, about = "Turn AWS IoT / Azure IoT Hub certificate bundles into what devices and modules expect, and check them first.", after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Certificate/key files or folders (PEM, DER, AWS CLI JSON, AWS console or Azure folders). Sniffed by content.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Passphrase of an encrypted PKCS#8 key.
+    #[arg(long, conflicts_with_all = ["passphrase_file", "passphrase_env"])]
+    passphrase: Option<String>,
+    /// Read the passphrase from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_env")]
+    passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    passphrase_env: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show every item: role, subject, validity, certificate ID, key match, repair notes.
+    #[command(after_help = "Example:\n  certpack inspect testdata/aws/rsa --json")]
+    Inspect {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every item in one form (one file per item).
+    #[command(
+        after_help = "Examples:\n  certpack convert testdata/aws/rsa --to der -o out\n  certpack convert key.pem --to pkcs8 --pem --crlf -o out"
+    )]
+    Convert {
+        #[command(flatten)]
+        input: InputArgs,
+        /// der | pem | pkcs1 | pkcs8 | sec1 | spki
+        #[arg(long, value_name = "FORM")]
+        to: String,
+        /// For pkcs1/pkcs8/sec1/spki: write PEM instead of DER.
+        #[arg(long)]
+        pem: bool,
+        /// PEM with CRLF line endings.
+        #[arg(long)]
+        crlf: bool,
+        /// PEM without a final line break.
+        #[arg(long)]
+        no_final_newline: bool,
+        /// Output folder.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Replace existing output files (inputs are never overwritten).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write the files for one device target (flash images, headers, AT scripts) plus manifest.json and README.txt.
+    #[command(
+        after_help = "Example:\n  certpack pack testdata/aws/rsa --target der -o out\n  certpack pack testdata/aws/rsa --target pem --param eol=crlf -o out"
+    )]
+    Pack {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Target name (see `certpack targets`).
+        #[arg(long, short)]
+        target: String,
+        /// Target parameter NAME=VALUE (repeatable).
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output folder.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Replace existing output files (inputs are never overwritten).
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the targets with one line each.
+    Targets {
+        /// Print JSON (names, families, parameters).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("certpack: error[{}]: {e}", e.kind().code());
+            ExitCode::from(exit_code(e.kind()))
+        }
+    }
+}
+
+fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Target | ErrorKind::Missing => 4,
+        ErrorKind::OutputExists => 5,
+        ErrorKind::CheckFailed => 6,
+        ErrorKind::InvalidArgument => 2,
+        _ => 3,
+    }
+}
+
+fn load(input: &InputArgs) -> certpack::Result<Bundle> {
+    let passphrase = if let Some(p) = &input.passphrase {
+        Some(Zeroizing::new(p.clone()))
+    } else if let Some(file) = &input.passphrase_file {
+        let text = Zeroizing::new(
+            std::fs::read_to_string(file)
+                .map_err(|e| Error::from(e).in_path(file.display().to_string()))?,
+        );
+        Some(Zeroizing::new(
+            text.lines().next().unwrap_or_default().to_string(),
+        ))
+    } else if let Some(var) = &input.passphrase_env {
+        Some(Zeroizing::new(std::env::var(var).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the environment variable {var} is not set"),
+                format!("export {var}=... before running certpack"),
+            )
+        })?))
+    } else {
+        None
+    };
+    Bundle::load_paths(&input.paths, &LoadOptions { passphrase })
+}
+
+fn parse_params(raw: &[String]) -> certpack::Result<Params> {
+    let mut params = Params::new();
+    for p in raw {
+        let (name, value) = p.split_once('=').ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("--param \"{p}\" is not NAME=VALUE"),
+                "write it as --param endpoint=abc-ats.iot.eu-west-1.amazonaws.com",
+            )
+        })?;
+        params.set(name.trim(), value.trim());
+    }
+    Ok(params)
+}
+
+fn print_written(paths: &[PathBuf]) {
+    for p in paths {
+        println!("wrote {}", p.display());
+    }
+}
+
+fn run(cli: Cli) -> certpack::Result<ExitCode> {
+    match cli.command {
+        Command::Inspect { input, json } => {
+            let bundle = load(&input)?;
+            let report = certpack::report::inspect(&bundle);
+            if json {
+                print!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+        }
+        Command::Convert {
+            input,
+            to,
+            pem,
+            crlf,
+            no_final_newline,
+            output,
+            force,
+        } => {
+            let bundle = load(&input)?;
+            let style = PemStyle {
+                eol: if crlf { Eol::CrLf } else { Eol::Lf },
+                final_newline: !no_final_newline,
+            };
+            let options = ConvertOptions {
+                form: Form::parse(&to)?,
+                pem,
+                style,
+            };
+            let artifacts = certpack::convert::convert(&bundle, &options)?;
+            let files: Vec<_> = artifacts
+                .files
+                .iter()
+                .map(|a| (a.name.clone(), a.bytes.clone()))
+                .collect();
+            let written =
+                output::write_files(&output, &files, &output::Guard::new(&input.paths, force))?;
+            print_written(&written);
+            for note in &artifacts.notes {
+                eprintln!("note: {note}");
+            }
+        }
+        Command::Pack {
+            input,
+            target,
+            params,
+            output,
+            force,
+        } => {
+            let bundle = load(&input)?;
+            let params = parse_params(&params)?;
+            let artifacts = certpack::target::pack(&bundle, &target, &params)?;
+            let written = output::write_files(
+                &output,
+                &artifacts.all_files(),
+                &output::Guard::new(&input.paths, force),
+            )?;
+            print_written(&written);
+            for note in &artifacts.notes {
+                eprintln!("note: {note}");
+            }
+        }
+        Command::Targets { json } => {
+            let targets = certpack::target::all();
+            if json {
+                let list: Vec<_> = targets
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "name": t.name(),
+                            "family": t.family().name(),
+                            "summary": t.summary(),
+                            "params": t.params().iter().map(|p| serde_json::json!({"name": p.name, "help": p.help, "default": p.default})).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else {
+                let width = targets.iter().map(|t| t.name().len()).max().unwrap_or(0);
+                for t in targets {
+                    println!(
+                        "{:<width$}  {:<9}  {}",
+                        t.name(),
+                        t.family().name(),
+                        t.summary()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

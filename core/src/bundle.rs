@@ -1,0 +1,251 @@
+//! Assembling loaded items into a bundle: leaf, chain in issuing order, roots, key; and what is missing.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::{self, Input, LoadOptions};
+use crate::item::{Content, Item, Role};
+
+/// A device credential bundle.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    items: Vec<Item>,
+    leaf: Option<usize>,
+    chain: Vec<usize>,
+    roots: Vec<usize>,
+    key: Option<usize>,
+    notes: Vec<String>,
+}
+
+impl Bundle {
+    /// Load and assemble a bundle from inputs.
+    pub fn load(inputs: &[Input], options: &LoadOptions) -> Result<Bundle> {
+        if inputs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "no input was given",
+                "name the certificate and key files, or the folder holding them",
+            ));
+        }
+        let mut items = Vec::new();
+        let mut notes = Vec::new();
+        for input in inputs {
+            let loaded = input::load_input(input, options)?;
+            notes.extend(
+                loaded
+                    .notes
+                    .into_iter()
+                    .map(|n| format!("{}: {n}", input.name)),
+            );
+            items.extend(loaded.items);
+        }
+        Ok(Self::assemble(items, notes))
+    }
+
+    /// Load from file or folder paths.
+    pub fn load_paths<P: AsRef<std::path::Path>>(
+        paths: &[P],
+        options: &LoadOptions,
+    ) -> Result<Bundle> {
+        let mut inputs = Vec::new();
+        for p in paths {
+            inputs.extend(Input::read_path(p.as_ref())?);
+        }
+        Self::load(&inputs, options)
+    }
+
+    /// Assign roles and order from already decoded items.
+    pub fn assemble(mut items: Vec<Item>, mut notes: Vec<String>) -> Bundle {
+        dedupe(&mut items, &mut notes);
+        let keys: Vec<usize> = indices(&items, |i| matches!(i.content, Content::PrivateKey(_)));
+        let certs: Vec<usize> = indices(&items, |i| i.certificate().is_some());
+        // The leaf: the certificate the key belongs to; otherwise the first non-CA certificate.
+        let matching = |k: usize| {
+            certs
+                .iter()
+                .copied()
+                .find(|&c| items[c].public_key().same_key(items[k].public_key()))
+        };
+        let (leaf, key) = match keys.iter().find_map(|&k| matching(k).map(|c| (c, k))) {
+            Some((c, k)) => (Some(c), Some(k)),
+            None => (
+                certs.iter().copied().find(|&c| items[c].role == Role::Leaf),
+                keys.first().copied(),
+            ),
+        };
+        if let Some(l) = leaf {
+            if items[l].role != Role::Leaf {
+                notes.push(format!(
+                    "{} is marked as a CA but the private key belongs to it, so it is used as the device certificate",
+                    items[l].origin
+                ));
+                items[l].role = Role::Leaf;
+            }
+        }
+        let other_leaves: Vec<usize> = certs
+            .iter()
+            .copied()
+            .filter(|&c| Some(c) != leaf && items[c].role == Role::Leaf)
+            .collect();
+        for &c in &other_leaves {
+            notes.push(format!(
+                "{} is a second device (non-CA) certificate; only one is used",
+                items[c].origin
+            ));
+        }
+        if keys.len() > 1 {
+            notes.push(format!(
+                "{} private keys were given; only one is used",
+                keys.len()
+            ));
+        }
+        // Chain: follow issuers from the leaf through the CA certificates.
+        let mut chain = Vec::new();
+        let mut roots = Vec::new();
+        if let Some(l) = leaf {
+            let mut current = l;
+            while let Some(next) = certs.iter().copied().find(|&c| {
+                c != current && !chain.contains(&c) && c != l && items[c].role != Role::Leaf && {
+                    let (child, parent) = (items[current].certificate(), items[c].certificate());
+                    matches!((child, parent), (Some(ch), Some(p)) if ch.is_issued_by(p))
+                }
+            }) {
+                if items[next].role == Role::Root {
+                    roots.push(next);
+                    break;
+                }
+                chain.push(next);
+                current = next;
+            }
+        }
+        for &c in &certs {
+            if items[c].role == Role::Intermediate && !chain.contains(&c) {
+                if leaf.is_some() {
+                    notes.push(format!(
+                        "{} is a CA certificate that does not issue the device certificate's chain",
+                        items[c].origin
+                    ));
+                }
+                chain.push(c);
+            }
+            if items[c].role == Role::Root && !roots.contains(&c) {
+                roots.push(c);
+            }
+        }
+        let bundle = Bundle {
+            items,
+            leaf,
+            chain,
+            roots,
+            key,
+            notes,
+        };
+        bundle.with_missing_notes()
+    }
+
+    fn with_missing_notes(mut self) -> Bundle {
+        if self.leaf.is_none() {
+            self.notes
+                .push("no device (leaf) certificate was found".into());
+        }
+        if self.key.is_none() {
+            self.notes.push("no private key was found".into());
+        }
+        if self.roots.is_empty() {
+            self.notes.push("no root CA certificate was found (the server's root, e.g. AmazonRootCA1.pem or DigiCert Global Root G2)".into());
+        }
+        self
+    }
+
+    /// All items in input order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+    /// The device certificate.
+    pub fn leaf(&self) -> Option<&Item> {
+        self.leaf.map(|i| &self.items[i])
+    }
+    /// Intermediates in issuing order (the leaf's issuer first).
+    pub fn chain(&self) -> impl Iterator<Item = &Item> {
+        self.chain.iter().map(|&i| &self.items[i])
+    }
+    /// Root certificates, the one that issues the chain first.
+    pub fn roots(&self) -> impl Iterator<Item = &Item> {
+        self.roots.iter().map(|&i| &self.items[i])
+    }
+    /// The private key in use.
+    pub fn key(&self) -> Option<&Item> {
+        self.key.map(|i| &self.items[i])
+    }
+    /// Index of the leaf in [`Bundle::items`].
+    pub fn leaf_index(&self) -> Option<usize> {
+        self.leaf
+    }
+    /// Index of the key in [`Bundle::items`].
+    pub fn key_index(&self) -> Option<usize> {
+        self.key
+    }
+    /// Assembly notes and repairs, prefixed by input.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+    /// Whether the private key belongs to the leaf certificate; `None` when either is missing.
+    pub fn key_matches_leaf(&self) -> Option<bool> {
+        let (leaf, key) = (self.leaf()?, self.key()?);
+        Some(leaf.public_key().same_key(key.public_key()))
+    }
+
+    /// The leaf, or an error saying it is needed for `purpose`.
+    pub fn require_leaf(&self, purpose: &str) -> Result<&crate::cert::Certificate> {
+        self.leaf().and_then(|i| i.certificate()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Missing,
+                format!("{purpose} needs the device certificate, and the bundle has none"),
+                "add the device certificate (e.g. <id>-certificate.pem.crt) to the inputs",
+            )
+        })
+    }
+    /// The private key, or an error saying it is needed for `purpose`.
+    pub fn require_key(&self, purpose: &str) -> Result<&crate::key::PrivateKey> {
+        self.key().and_then(|i| i.private_key()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Missing,
+                format!("{purpose} needs the private key, and the bundle has none"),
+                "add the private key (e.g. <id>-private.pem.key) to the inputs",
+            )
+        })
+    }
+    /// The first root, or an error saying it is needed for `purpose`.
+    pub fn require_root(&self, purpose: &str) -> Result<&crate::cert::Certificate> {
+        self.roots().next().and_then(|i| i.certificate()).ok_or_else(|| {
+            Error::new(ErrorKind::Missing, format!("{purpose} needs the server's root CA certificate, and the bundle has none"), "add the root CA (AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure IoT Hub)")
+        })
+    }
+}
+
+fn indices(items: &[Item], pred: impl Fn(&Item) -> bool) -> Vec<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| pred(i))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Drop exact duplicates (the same certificate given twice), with a note.
+fn dedupe(items: &mut Vec<Item>, notes: &mut Vec<String>) {
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    items.retain(|item| {
+        let Some(cert) = item.certificate() else {
+            return true;
+        };
+        if seen.iter().any(|d| d == cert.der()) {
+            notes.push(format!(
+                "{} repeats a certificate given earlier; the copy was dropped",
+                item.origin
+            ));
+            false
+        } else {
+            seen.push(cert.der().to_vec());
+            true
+        }
+    });
+}
