@@ -11,6 +11,7 @@ pub struct Bundle {
     leaf: Option<usize>,
     chain: Vec<usize>,
     roots: Vec<usize>,
+    chain_root: Option<usize>,
     key: Option<usize>,
     notes: Vec<String>,
 }
@@ -99,7 +100,7 @@ impl Bundle {
         }
         // Chain: follow issuers from the leaf through the CA certificates.
         let mut chain = Vec::new();
-        let mut roots = Vec::new();
+        let mut chain_root = None;
         if let Some(l) = leaf {
             let mut current = l;
             while let Some(next) = certs.iter().copied().find(|&c| {
@@ -109,7 +110,7 @@ impl Bundle {
                 }
             }) {
                 if items[next].role == Role::Root {
-                    roots.push(next);
+                    chain_root = Some(next);
                     break;
                 }
                 chain.push(next);
@@ -126,15 +127,20 @@ impl Bundle {
                 }
                 chain.push(c);
             }
-            if items[c].role == Role::Root && !roots.contains(&c) {
-                roots.push(c);
-            }
         }
+        // Server trust anchors first; the root of the device's own chain last.
+        let mut roots: Vec<usize> = certs
+            .iter()
+            .copied()
+            .filter(|&c| items[c].role == Role::Root && Some(c) != chain_root)
+            .collect();
+        roots.extend(chain_root);
         let bundle = Bundle {
             items,
             leaf,
             chain,
             roots,
+            chain_root,
             key,
             notes,
         };
@@ -167,9 +173,17 @@ impl Bundle {
     pub fn chain(&self) -> impl Iterator<Item = &Item> {
         self.chain.iter().map(|&i| &self.items[i])
     }
-    /// Root certificates, the one that issues the chain first.
+    /// Root certificates: server trust anchors first, then the root of the device's own chain (if given).
     pub fn roots(&self) -> impl Iterator<Item = &Item> {
         self.roots.iter().map(|&i| &self.items[i])
+    }
+    /// The root that issues the device certificate's chain (the device CA registered in the cloud), if given.
+    pub fn chain_root(&self) -> Option<&Item> {
+        self.chain_root.map(|i| &self.items[i])
+    }
+    /// The server's trust anchor: the first root that is not the device chain's own root (falling back to it).
+    pub fn server_root(&self) -> Option<&Item> {
+        self.roots().next()
     }
     /// The private key in use.
     pub fn key(&self) -> Option<&Item> {

@@ -14,6 +14,7 @@
 pub mod artifact;
 pub mod bundle;
 pub mod cert;
+pub mod check;
 pub mod convert;
 pub mod encode;
 pub mod error;

@@ -168,18 +168,24 @@ fn decode(
         let (what, hint) = binary_hint(bytes);
         return skip_or_fail(lenient, &what, hint);
     };
-    let (text, mut notes) = pem::normalise(text);
-    if text.trim_start().starts_with('{') && !text.contains("-----BEGIN ") {
-        return aws_json::decode(name, &text, options);
-    }
-    if text.trim_start().starts_with('{') {
-        if let Some(loaded) = aws_json::try_decode(name, &text, options) {
+    let json = text.trim_start_matches('\u{feff}').trim_start();
+    if json.starts_with('{') {
+        if !json.contains("-----BEGIN ") {
+            return aws_json::decode(name, json, options);
+        }
+        if let Some(loaded) = aws_json::try_decode(name, json, options) {
             return loaded;
         }
     }
+    let (text, mut notes) = pem::normalise(text);
     if text.contains("-----BEGIN ") {
         let scanned = pem::scan(&text)?;
         notes.extend(scanned.notes);
+        if !text.ends_with('\n') {
+            notes.push(
+                "the file does not end with a line break; outputs end with exactly one".into(),
+            );
+        }
         let mut items = Vec::new();
         for (index, block) in scanned.blocks.iter().enumerate() {
             let origin = Origin {

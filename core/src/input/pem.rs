@@ -199,8 +199,9 @@ fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
         .map(|l| l.trim_end_matches([' ', '\t']))
         .filter(|l| !l.trim().is_empty() && !l.contains(':'))
         .collect();
-    if !body.starts_with('\n')
-        || !body.ends_with('\n')
+    let blank = [' ', '\t'];
+    if !body.trim_start_matches(blank).starts_with('\n')
+        || !body.trim_end_matches(blank).ends_with('\n')
         || lines.iter().any(|l| l.trim().contains(' '))
     {
         notes.push(format!(

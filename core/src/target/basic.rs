@@ -81,7 +81,7 @@ impl Target for DerFiles {
                 ));
             }
         }
-        if let Some(root) = bundle.roots().next().and_then(|i| i.certificate()) {
+        if let Some(root) = bundle.server_root().and_then(|i| i.certificate()) {
             out.push(Artifact::new(
                 "ca.crt.der",
                 root.der(),
@@ -178,7 +178,7 @@ impl Target for PemFiles {
                 "intermediate CA certificates, issuing order",
             ));
         }
-        if let Some(root) = bundle.roots().next().and_then(|i| i.certificate()) {
+        if let Some(root) = bundle.server_root().and_then(|i| i.certificate()) {
             out.push(Artifact::new(
                 "ca.crt.pem",
                 cert_pem(root.der())?,
