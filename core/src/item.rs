@@ -46,7 +46,7 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone)]
 pub enum Content {
     /// An X.509 certificate.
-    Certificate(Certificate),
+    Certificate(Box<Certificate>),
     /// A private key.
     PrivateKey(PrivateKey),
     /// A public key.
@@ -204,7 +204,7 @@ fn unrecognised(label: &str) -> Error {
 /// Try each structure in turn; `None` if none fits. An error means a structure fitted but its content is unusable.
 fn try_all(der: &[u8], passphrase: Option<&str>) -> Option<Result<Content>> {
     if x509_cert::Certificate::from_der(der).is_ok() {
-        return Some(Certificate::from_der(der).map(Content::Certificate));
+        return Some(Certificate::from_der(der).map(|c| Content::Certificate(Box::new(c))));
     }
     if pkcs8::PrivateKeyInfo::from_der(der).is_ok() {
         return Some(PrivateKey::from_pkcs8_der(der).map(Content::PrivateKey));

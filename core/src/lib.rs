@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod at;
 pub mod bundle;
 pub mod cert;
 pub mod check;

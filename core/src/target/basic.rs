@@ -14,11 +14,10 @@ const KEY_FORMAT: ParamSpec = ParamSpec {
     default: Some("traditional"),
 };
 
-fn key_der(
-    bundle: &Bundle,
-    params: &Params,
-    target: &str,
-) -> Result<Option<(zeroize::Zeroizing<Vec<u8>>, &'static str)>> {
+/// A private key encoding and its PEM label.
+type KeyDer = (zeroize::Zeroizing<Vec<u8>>, &'static str);
+
+fn key_der(bundle: &Bundle, params: &Params, target: &str) -> Result<Option<KeyDer>> {
     let Some(key) = bundle.key().and_then(|i| i.private_key()) else {
         return Ok(None);
     };

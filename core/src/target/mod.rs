@@ -2,6 +2,7 @@
 //! family is adding one file and one line to [`all`].
 
 mod basic;
+pub mod espressif;
 
 use std::collections::BTreeMap;
 
