@@ -4,11 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn td(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(rel)
 }
 
 fn certpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certpack")).args(args).output().expect("run certpack")
+    Command::new(env!("CARGO_BIN_EXE_certpack"))
+        .args(args)
+        .output()
+        .expect("run certpack")
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -18,36 +23,77 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
 #[test]
 fn inspect_json_aws_folder() {
-    let v = json(&certpack(&["inspect", "--json", td("aws/rsa").to_str().unwrap()]));
-    let roles: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["role"].as_str().unwrap()).collect();
+    let v = json(&certpack(&[
+        "inspect",
+        "--json",
+        td("aws/rsa").to_str().unwrap(),
+    ]));
+    let roles: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["leaf", "private-key", "public-key", "root"]);
     assert_eq!(v["key_matches_leaf"], true);
     let leaf = &v["items"][0];
     assert!(leaf["sha256"].as_str().unwrap().starts_with("93f1d43d67"));
-    assert!(leaf["path"].as_str().unwrap().ends_with("93f1d43d67-certificate.pem.crt"));
+    assert!(leaf["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("93f1d43d67-certificate.pem.crt"));
     assert_eq!(v["certificate_id"], leaf["sha256"]);
 }
 
 #[test]
 fn inspect_json_azure_and_cli_json() {
-    let v = json(&certpack(&["inspect", "--json", td("azure/x509").to_str().unwrap()]));
-    let roles: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["role"].as_str().unwrap()).collect();
-    assert_eq!(roles, ["root", "intermediate", "root", "leaf", "private-key"]);
+    let v = json(&certpack(&[
+        "inspect",
+        "--json",
+        td("azure/x509").to_str().unwrap(),
+    ]));
+    let roles: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["root", "intermediate", "root", "leaf", "private-key"]
+    );
     assert_eq!(v["key_matches_leaf"], true);
-    let v = json(&certpack(&["inspect", "--json", td("aws-cli/create-keys-and-certificate.json").to_str().unwrap()]));
-    assert_eq!(v["certificate_id"], "bde9ae7304af60f09165e57b26cd096bb35d150155bd27e7411dcdd82cc111f1");
+    let v = json(&certpack(&[
+        "inspect",
+        "--json",
+        td("aws-cli/create-keys-and-certificate.json")
+            .to_str()
+            .unwrap(),
+    ]));
+    assert_eq!(
+        v["certificate_id"],
+        "bde9ae7304af60f09165e57b26cd096bb35d150155bd27e7411dcdd82cc111f1"
+    );
     assert_eq!(v["key_matches_leaf"], true);
 }
 
 #[test]
 fn key_match_null_without_key() {
-    let v = json(&certpack(&["inspect", "--json", td("roots/Amazon_Root_CA_1.crt").to_str().unwrap()]));
+    let v = json(&certpack(&[
+        "inspect",
+        "--json",
+        td("roots/Amazon_Root_CA_1.crt").to_str().unwrap(),
+    ]));
     assert_eq!(v["key_matches_leaf"], serde_json::Value::Null);
 }
 
@@ -56,21 +102,39 @@ fn convert_writes_openssl_bytes_and_protects_outputs() {
     let out_dir = temp_dir("convert");
     let key = td("vectors/der/rsa2048/client.pkcs1.key.pem");
     let run = |force: bool| {
-        let mut args = vec!["convert", key.to_str().unwrap(), "--to", "pkcs8", "-o", out_dir.to_str().unwrap()];
+        let mut args = vec![
+            "convert",
+            key.to_str().unwrap(),
+            "--to",
+            "pkcs8",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ];
         if force {
             args.push("--force");
         }
         certpack(&args)
     };
     let first = run(false);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let written = std::fs::read(out_dir.join("client.pkcs1.pkcs8.key.der")).unwrap();
-    assert_eq!(written, std::fs::read(td("vectors/der/rsa2048/client.pkcs8.key.der")).unwrap());
+    assert_eq!(
+        written,
+        std::fs::read(td("vectors/der/rsa2048/client.pkcs8.key.der")).unwrap()
+    );
     let again = run(false);
     assert_eq!(again.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     assert!(run(true).status.success());
-    let leftovers: Vec<_> = std::fs::read_dir(&out_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("certpack-tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("certpack-tmp"))
+        .collect();
     assert!(leftovers.is_empty());
     let _ = std::fs::remove_dir_all(&out_dir);
 }
@@ -81,8 +145,21 @@ fn never_overwrites_an_input_even_with_force() {
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("client.crt.der");
     std::fs::copy(td("vectors/der/p256/client.crt.der"), &input).unwrap();
-    let out = certpack(&["convert", input.to_str().unwrap(), "--to", "der", "-o", dir.to_str().unwrap(), "--force"]);
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = certpack(&[
+        "convert",
+        input.to_str().unwrap(),
+        "--to",
+        "der",
+        "-o",
+        dir.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("overwrite an input"));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -96,7 +173,10 @@ fn bad_input_exit_code_and_message_on_stderr() {
     let out = certpack(&["inspect", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("photo.jpg") && stderr.contains("JPEG") && stderr.contains("fix:"), "{stderr}");
+    assert!(
+        stderr.contains("photo.jpg") && stderr.contains("JPEG") && stderr.contains("fix:"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -105,9 +185,25 @@ fn bad_input_exit_code_and_message_on_stderr() {
 fn unknown_target_and_param_are_refused() {
     let dir = temp_dir("target");
     let aws = td("aws/rsa");
-    let out = certpack(&["pack", aws.to_str().unwrap(), "--target", "nope", "-o", dir.to_str().unwrap()]);
+    let out = certpack(&[
+        "pack",
+        aws.to_str().unwrap(),
+        "--target",
+        "nope",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(4));
-    let out = certpack(&["pack", aws.to_str().unwrap(), "--target", "der", "--param", "colour=red", "-o", dir.to_str().unwrap()]);
+    let out = certpack(&[
+        "pack",
+        aws.to_str().unwrap(),
+        "--target",
+        "der",
+        "--param",
+        "colour=red",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(4));
     assert!(!dir.exists(), "nothing written on error");
 }
@@ -115,13 +211,32 @@ fn unknown_target_and_param_are_refused() {
 #[test]
 fn pack_writes_manifest_and_readme() {
     let dir = temp_dir("pack");
-    let out = certpack(&["pack", td("aws/ec").to_str().unwrap(), "--target", "der", "-o", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    let names: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let out = certpack(&[
+        "pack",
+        td("aws/ec").to_str().unwrap(),
+        "--target",
+        "der",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let names: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["client.crt.der", "client.key.der", "ca.crt.der"]);
     assert_eq!(manifest["files"][1]["secret"], true);
-    assert!(std::fs::read_to_string(dir.join("README.txt")).unwrap().contains("SECRET"));
+    assert!(std::fs::read_to_string(dir.join("README.txt"))
+        .unwrap()
+        .contains("SECRET"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
