@@ -2,6 +2,7 @@
 //! writes files.
 #![forbid(unsafe_code)]
 
+mod batch;
 mod output;
 
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ Examples:
 
 Exit codes:
   0 success   2 usage error   3 bad input   4 target/parameter error
-  5 output refused (exists, or would overwrite an input)   6 check found errors";
+  5 output refused (exists, or would overwrite an input)   6 check found errors
+  7 batch: some devices failed (the others are complete)";
 
 #[derive(Parser)]
 #[command(name = "certpack", version, about = "Turn AWS IoT / Azure IoT Hub certificate bundles into what devices and modules expect, and check them first.", after_help = EXAMPLES)]
@@ -106,6 +108,32 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Pack a whole fleet: a folder of device folders, or a CSV/JSONL manifest; one output folder per device.
+    #[command(
+        after_help = "Examples:\n  certpack batch fleet/ --target esp32-at --target quectel -o out\n  certpack batch devices.csv --target der -o out\n\nCSV manifest: device_id,inputs[,param:NAME...] (inputs separated by ';', relative to the CSV).\nJSONL manifest: {\"device_id\": \"d1\", \"inputs\": [\"d1/cert.pem\", \"d1/key.pem\"], \"params\": {}} per line.\nExit code 7 when some devices failed (see summary.csv); the others are complete."
+    )]
+    Batch {
+        /// Fleet folder (one sub-folder per device) or manifest (.csv or .jsonl).
+        fleet: PathBuf,
+        /// Target name (repeatable).
+        #[arg(long, short, required = true)]
+        target: Vec<String>,
+        /// Target parameter NAME=VALUE for every device (repeatable).
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output folder.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Write devices whose checks found errors anyway.
+        #[arg(long)]
+        force: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Passphrase of encrypted keys.
+        #[arg(long)]
+        passphrase: Option<String>,
+    },
     /// List the targets with one line each.
     Targets {
         /// Print JSON (names, families, parameters).
@@ -160,7 +188,7 @@ fn load(input: &InputArgs) -> certpack::Result<Bundle> {
     Bundle::load_paths(&input.paths, &LoadOptions { passphrase })
 }
 
-fn parse_params(raw: &[String]) -> certpack::Result<Params> {
+pub(crate) fn parse_params(raw: &[String]) -> certpack::Result<Params> {
     let mut params = Params::new();
     for p in raw {
         let (name, value) = p.split_once('=').ok_or_else(|| {
@@ -243,6 +271,25 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             for note in &artifacts.notes {
                 eprintln!("note: {note}");
             }
+        }
+        Command::Batch {
+            fleet,
+            target,
+            params,
+            output,
+            force,
+            jobs,
+            passphrase,
+        } => {
+            return batch::run(batch::Args {
+                fleet,
+                targets: target,
+                params: parse_params(&params)?,
+                output,
+                force,
+                jobs,
+                passphrase,
+            });
         }
         Command::Targets { json } => {
             let targets = certpack::target::all();

@@ -13,6 +13,8 @@
 
 pub mod artifact;
 pub mod at;
+#[cfg(feature = "batch")]
+pub mod batch;
 pub mod bundle;
 pub mod cert;
 pub mod check;

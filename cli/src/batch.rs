@@ -1,0 +1,100 @@
+//! `certpack batch`: runs the core batch with a progress bar on a terminal.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use certpack::batch::{self, BatchOptions, Status};
+use certpack::time::Timestamp;
+use certpack::{Error, ErrorKind, LoadOptions, Params};
+use indicatif::{ProgressBar, ProgressStyle};
+use zeroize::Zeroizing;
+
+/// Parsed `batch` arguments.
+pub struct Args {
+    pub fleet: PathBuf,
+    pub targets: Vec<String>,
+    pub params: Params,
+    pub output: PathBuf,
+    pub force: bool,
+    pub jobs: Option<usize>,
+    pub passphrase: Option<String>,
+}
+
+pub fn run(args: Args) -> certpack::Result<ExitCode> {
+    let devices = batch::discover(&args.fleet)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| Timestamp(d.as_secs() as i64))
+        .ok();
+    let options = BatchOptions {
+        targets: args.targets,
+        params: args.params,
+        out_dir: args.output,
+        load: LoadOptions {
+            passphrase: args.passphrase.map(Zeroizing::new),
+        },
+        force: args.force,
+        now,
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(devices.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} devices  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let progress = |r: &batch::DeviceResult| {
+        if r.status == Status::Failed {
+            bar.set_message(format!("failed: {}", r.device));
+        }
+        bar.inc(1);
+    };
+    let pool = rayon_pool(args.jobs)?;
+    let summary = pool.install(|| batch::run(&devices, &options, &progress))?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} devices: {} written, {} unchanged, {} failed in {:.2} s ({:.0} devices/s); summary in {}",
+        summary.devices.len(),
+        summary.written,
+        summary.unchanged,
+        summary.failed,
+        secs,
+        summary.devices.len() as f64 / secs.max(1e-9),
+        options.out_dir.join("summary.csv").display()
+    );
+    for d in summary
+        .devices
+        .iter()
+        .filter(|d| d.status == Status::Failed)
+    {
+        eprintln!("failed {}: {}", d.device, d.error.as_deref().unwrap_or(""));
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::from(7)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn rayon_pool(jobs: Option<usize>) -> certpack::Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        builder = builder.num_threads(n.max(1));
+    }
+    builder.build().map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot start worker threads ({e})"),
+            "lower --jobs",
+        )
+    })
+}

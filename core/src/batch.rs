@@ -1,0 +1,554 @@
+//! Fleet batch mode: many devices, one or more targets, one output folder per device and a summary.
+//!
+//! A fleet is a folder of device folders (the folder name is the device id) or a manifest: CSV with the columns
+//! `device_id,inputs[,param:NAME...]` (inputs separated by `;`, relative to the manifest) or JSON Lines with
+//! `{"device_id": ..., "inputs": [...], "params": {...}}`. Devices run in parallel; one bad device never stops
+//! the fleet. Each device folder is written to a temporary folder and renamed into place, so an interrupted run
+//! leaves no half-written device; a re-run skips devices whose inputs, targets and outputs are unchanged.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::Bundle;
+use crate::cert::hex;
+use crate::check::{self, CheckOptions, Severity};
+use crate::error::{Error, ErrorKind, Result};
+use crate::input::{Input, LoadOptions};
+use crate::target::{self, Params};
+use crate::time::Timestamp;
+
+/// Name of the state file kept in each device folder.
+pub const STATE_FILE: &str = ".certpack-batch.json";
+
+/// One device of a fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Device id: the output folder name.
+    pub id: String,
+    /// Input files or folders.
+    pub inputs: Vec<PathBuf>,
+    /// Per-device target parameters (override the batch's).
+    pub params: Params,
+}
+
+/// How to run a batch.
+#[derive(Debug, Clone, Default)]
+pub struct BatchOptions {
+    /// Targets to pack for every device.
+    pub targets: Vec<String>,
+    /// Parameters for every device (per-device ones win).
+    pub params: Params,
+    /// Output folder: one sub-folder per device, plus `summary.csv` and `summary.json`.
+    pub out_dir: PathBuf,
+    /// Passphrase and other load options.
+    pub load: LoadOptions,
+    /// Write devices whose checks found errors anyway.
+    pub force: bool,
+    /// Current time for the checks (the core never reads the clock).
+    pub now: Option<Timestamp>,
+}
+
+/// What happened to one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Outputs written.
+    Written,
+    /// Outputs complete and unchanged from an earlier run; skipped.
+    Unchanged,
+    /// Failed; see the error.
+    Failed,
+}
+
+/// One output file of a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// Path relative to the device folder (`<target>/<name>`).
+    pub name: String,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// The outcome for one device.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceResult {
+    /// Device id.
+    pub device: String,
+    /// What happened.
+    pub status: Status,
+    /// AWS certificate ID of the leaf.
+    pub certificate_id: Option<String>,
+    /// Leaf expiry, RFC 3339.
+    pub expiry: Option<String>,
+    /// Codes of the check findings (warnings and errors).
+    pub findings: Vec<String>,
+    /// Every output with its SHA-256.
+    pub outputs: Vec<OutputFile>,
+    /// The error, for failed devices.
+    pub error: Option<String>,
+    /// The error's kind code, for failed devices.
+    pub error_kind: Option<&'static str>,
+}
+
+/// The outcome of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Devices written.
+    pub written: usize,
+    /// Devices skipped as unchanged.
+    pub unchanged: usize,
+    /// Devices failed.
+    pub failed: usize,
+    /// Per device, in fleet order.
+    pub devices: Vec<DeviceResult>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct State {
+    fingerprint: String,
+    certificate_id: Option<String>,
+    expiry: Option<String>,
+    findings: Vec<String>,
+    outputs: Vec<OutputFile>,
+}
+
+/// Find the devices of a fleet folder or manifest (CSV or JSON Lines).
+pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
+    let shown = fleet.display().to_string();
+    let meta = fs::metadata(fleet).map_err(|e| Error::from(e).in_path(&shown))?;
+    let devices = if meta.is_dir() {
+        let mut dirs: Vec<PathBuf> = fs::read_dir(fleet)
+            .map_err(|e| Error::from(e).in_path(&shown))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir() && !file_name(p).starts_with('.'))
+            .collect();
+        dirs.sort();
+        dirs.into_iter()
+            .map(|p| Device {
+                id: file_name(&p),
+                inputs: vec![p],
+                params: Params::new(),
+            })
+            .collect()
+    } else {
+        let text = fs::read_to_string(fleet).map_err(|e| Error::from(e).in_path(&shown))?;
+        let base = fleet.parent().unwrap_or(Path::new("."));
+        if shown.to_ascii_lowercase().ends_with(".csv") {
+            parse_csv(&text, base).map_err(|e| e.in_path(&shown))?
+        } else {
+            parse_jsonl(&text, base).map_err(|e| e.in_path(&shown))?
+        }
+    };
+    if devices.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            "the fleet has no devices",
+            "give a folder of device folders, or a CSV/JSONL manifest with one row per device",
+        )
+        .in_path(shown));
+    }
+    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("device id \"{}\" appears twice", w[0]),
+            "give every device a unique id",
+        )
+        .in_path(shown));
+    }
+    Ok(devices)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn parse_csv(text: &str, base: &Path) -> Result<Vec<Device>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let bad = |msg: String| {
+        Error::new(ErrorKind::InvalidArgument, msg, "the CSV needs a header row: device_id,inputs[,param:NAME...]; inputs are separated by ';'")
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(format!("the CSV cannot be read ({e})")))?
+        .clone();
+    let (Some(id_col), Some(in_col)) = (
+        headers.iter().position(|h| h == "device_id"),
+        headers.iter().position(|h| h == "inputs"),
+    ) else {
+        return Err(bad("the CSV has no device_id and inputs columns".into()));
+    };
+    let mut devices = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {} cannot be read ({e})", n + 2)))?;
+        let mut params = Params::new();
+        for (h, v) in headers.iter().zip(record.iter()) {
+            if let Some(name) = h.strip_prefix("param:") {
+                if !v.is_empty() {
+                    params.set(name, v);
+                }
+            }
+        }
+        let inputs = record
+            .get(in_col)
+            .unwrap_or_default()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|p| base.join(p))
+            .collect();
+        devices.push(Device {
+            id: record.get(id_col).unwrap_or_default().to_string(),
+            inputs,
+            params,
+        });
+    }
+    Ok(devices)
+}
+
+#[derive(Deserialize)]
+struct JsonDevice {
+    device_id: String,
+    inputs: Vec<String>,
+    #[serde(default)]
+    params: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+fn parse_jsonl(text: &str, base: &Path) -> Result<Vec<Device>> {
+    let mut devices = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let d: JsonDevice = serde_json::from_str(line).map_err(|e| {
+            Error::new(ErrorKind::Json, format!("line {} is not a device record ({e})", n + 1), "each line must be {\"device_id\": \"...\", \"inputs\": [\"...\"], \"params\": {...}}")
+        })?;
+        let mut params = Params::new();
+        for (k, v) in d.params {
+            params.set(
+                &k,
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            );
+        }
+        devices.push(Device {
+            id: d.device_id,
+            inputs: d.inputs.iter().map(|p| base.join(p)).collect(),
+            params,
+        });
+    }
+    Ok(devices)
+}
+
+/// Run the batch over `devices`; `progress` is called once per finished device (from worker threads).
+pub fn run(
+    devices: &[Device],
+    options: &BatchOptions,
+    progress: &(dyn Fn(&DeviceResult) + Sync),
+) -> Result<Summary> {
+    if options.targets.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Target,
+            "no target was given",
+            "name at least one target (certpack targets lists them)",
+        ));
+    }
+    for name in &options.targets {
+        target::find(name)?;
+    }
+    fs::create_dir_all(&options.out_dir)
+        .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
+    remove_leftovers(&options.out_dir);
+    let devices: Vec<DeviceResult> = devices
+        .par_iter()
+        .map(|d| {
+            let result = run_device(d, options);
+            progress(&result);
+            result
+        })
+        .collect();
+    let count = |s: Status| devices.iter().filter(|d| d.status == s).count();
+    let summary = Summary {
+        written: count(Status::Written),
+        unchanged: count(Status::Unchanged),
+        failed: count(Status::Failed),
+        devices,
+    };
+    write_summary(&summary, &options.out_dir)?;
+    Ok(summary)
+}
+
+/// Temporary and replaced folders of an interrupted earlier run.
+fn remove_leftovers(out: &Path) {
+    if let Ok(entries) = fs::read_dir(out) {
+        for e in entries.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".certpack-tmp-") || name.starts_with(".certpack-old-") {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn failed(device: &Device, err: &Error) -> DeviceResult {
+    DeviceResult {
+        device: device.id.clone(),
+        status: Status::Failed,
+        certificate_id: None,
+        expiry: None,
+        findings: Vec::new(),
+        outputs: Vec::new(),
+        error: Some(err.to_string()),
+        error_kind: Some(err.kind().code()),
+    }
+}
+
+fn run_device(device: &Device, options: &BatchOptions) -> DeviceResult {
+    match pack_device(device, options) {
+        Ok(result) => result,
+        Err(err) => failed(device, &err),
+    }
+}
+
+fn safe_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id != "."
+        && id != ".."
+        && !id.starts_with('.')
+        && !id.contains(['/', '\\', '\0']);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("device id \"{id}\" cannot be a folder name"),
+            "use letters, digits, '-' and '_' in device ids",
+        ))
+    }
+}
+
+fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> {
+    safe_id(&device.id)?;
+    let mut inputs = Vec::new();
+    for p in &device.inputs {
+        inputs.extend(Input::read_path(p)?);
+    }
+    let mut params = options.params.clone();
+    for (k, v) in device.params.iter() {
+        params.set(k, v);
+    }
+    let fingerprint = fingerprint(&inputs, options, &params);
+    let dir = options.out_dir.join(&device.id);
+    if let Some(state) = unchanged_state(&dir, &fingerprint) {
+        return Ok(DeviceResult {
+            device: device.id.clone(),
+            status: Status::Unchanged,
+            certificate_id: state.certificate_id,
+            expiry: state.expiry,
+            findings: state.findings,
+            outputs: state.outputs,
+            error: None,
+            error_kind: None,
+        });
+    }
+    let bundle = Bundle::load(&inputs, &options.load)?;
+    let leaf = bundle.leaf().and_then(|l| l.certificate());
+    let mut findings = Vec::new();
+    let mut files = Vec::new();
+    for name in &options.targets {
+        let target = target::find(name)?;
+        let check_options = CheckOptions {
+            target: Some(target),
+            now: options.now,
+            ..Default::default()
+        };
+        let found = check::run(&bundle, &check_options);
+        let errors: Vec<&str> = found
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.code)
+            .collect();
+        if !errors.is_empty() && !options.force {
+            return Err(Error::new(
+                ErrorKind::CheckFailed,
+                format!(
+                    "check found errors for target {name}: {}",
+                    errors.join(", ")
+                ),
+                "run certpack check on this device for details, or pass --force",
+            ));
+        }
+        findings.extend(
+            found
+                .iter()
+                .filter(|f| f.severity > Severity::Info)
+                .map(|f| f.code.to_string()),
+        );
+        let target_params = params_for(target, &params);
+        let artifacts = target::pack(&bundle, name, &target_params)?;
+        for (file, bytes) in artifacts.all_files() {
+            files.push((format!("{name}/{file}"), bytes));
+        }
+    }
+    findings.sort();
+    findings.dedup();
+    let outputs: Vec<OutputFile> = files
+        .iter()
+        .map(|(name, bytes)| OutputFile {
+            name: name.clone(),
+            sha256: hex(&Sha256::digest(&bytes[..])),
+        })
+        .collect();
+    let state = State {
+        fingerprint,
+        certificate_id: leaf.map(|c| c.aws_certificate_id()),
+        expiry: leaf.map(|c| c.not_after().rfc3339()),
+        findings: findings.clone(),
+        outputs: outputs.clone(),
+    };
+    write_device(&options.out_dir, &device.id, &files, &state)?;
+    Ok(DeviceResult {
+        device: device.id.clone(),
+        status: Status::Written,
+        certificate_id: state.certificate_id,
+        expiry: state.expiry,
+        findings,
+        outputs,
+        error: None,
+        error_kind: None,
+    })
+}
+
+/// The parameters a target knows, from the merged set (a batch may serve targets with different parameters).
+fn params_for(target: &dyn target::Target, params: &Params) -> Params {
+    let mut out = Params::new();
+    for (k, v) in params.iter() {
+        if target.params().iter().any(|p| p.name == k) {
+            out.set(k, v);
+        }
+    }
+    out
+}
+
+fn fingerprint(inputs: &[Input], options: &BatchOptions, params: &Params) -> String {
+    let mut h = Sha256::new();
+    h.update(crate::VERSION.as_bytes());
+    for t in &options.targets {
+        h.update([0]);
+        h.update(t.as_bytes());
+    }
+    for (k, v) in params.iter() {
+        h.update([1]);
+        h.update(k.as_bytes());
+        h.update([2]);
+        h.update(v.as_bytes());
+    }
+    h.update([options.force as u8]);
+    for input in inputs {
+        h.update([3]);
+        h.update(input.name.as_bytes());
+        h.update((input.bytes.len() as u64).to_le_bytes());
+        h.update(&input.bytes[..]);
+    }
+    hex(&h.finalize())
+}
+
+/// The saved state when the fingerprint matches and every output is present with its recorded hash.
+fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
+    let state: State = serde_json::from_slice(&fs::read(dir.join(STATE_FILE)).ok()?).ok()?;
+    if state.fingerprint != fingerprint {
+        return None;
+    }
+    let intact = state
+        .outputs
+        .iter()
+        .all(|o| fs::read(dir.join(&o.name)).is_ok_and(|b| hex(&Sha256::digest(&b)) == o.sha256));
+    intact.then_some(state)
+}
+
+/// Write a device folder through a temporary folder and renames.
+fn write_device(
+    out: &Path,
+    id: &str,
+    files: &[(String, zeroize::Zeroizing<Vec<u8>>)],
+    state: &State,
+) -> Result<()> {
+    let pid = std::process::id();
+    let tmp = out.join(format!(".certpack-tmp-{id}-{pid}"));
+    let old = out.join(format!(".certpack-old-{id}-{pid}"));
+    let dir = out.join(id);
+    let io = |e: std::io::Error, p: &Path| Error::from(e).in_path(p.display().to_string());
+    let _ = fs::remove_dir_all(&tmp);
+    for (name, bytes) in files {
+        let path = tmp.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io(e, parent))?;
+        }
+        fs::write(&path, &bytes[..]).map_err(|e| io(e, &path))?;
+    }
+    let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
+    fs::write(tmp.join(STATE_FILE), state_json).map_err(|e| io(e, &tmp))?;
+    if dir.exists() {
+        fs::rename(&dir, &old).map_err(|e| io(e, &dir))?;
+    }
+    fs::rename(&tmp, &dir).map_err(|e| io(e, &dir))?;
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `summary.csv` and `summary.json` in the output folder.
+fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
+    let mut csv = String::from("device,status,certificate_id,expiry,findings,outputs,error\n");
+    for d in &summary.devices {
+        let outputs: Vec<String> = d
+            .outputs
+            .iter()
+            .map(|o| format!("{}={}", o.name, o.sha256))
+            .collect();
+        let row = [
+            d.device.clone(),
+            format!("{:?}", d.status).to_lowercase(),
+            d.certificate_id.clone().unwrap_or_default(),
+            d.expiry.clone().unwrap_or_default(),
+            d.findings.join(";"),
+            outputs.join(";"),
+            d.error.clone().unwrap_or_default(),
+        ];
+        csv.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        csv.push('\n');
+    }
+    let mut json = serde_json::to_string_pretty(summary).unwrap_or_default();
+    json.push('\n');
+    for (name, text) in [("summary.csv", csv), ("summary.json", json)] {
+        let path = out.join(name);
+        let tmp = out.join(format!(".{name}.certpack-tmp"));
+        fs::write(&tmp, text)
+            .and_then(|_| fs::rename(&tmp, &path))
+            .map_err(|e| Error::from(e).in_path(path.display().to_string()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Fleet batch mode: failures isolated and reported, re-runs skip unchanged devices, manifests.
+#![cfg(feature = "batch")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use certpack::batch::{self, BatchOptions, Status};
+use certpack::Params;
+
+fn td(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(rel)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("certpack-batch-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// A fleet of `n` devices alternating AWS RSA / AWS EC bundles; the devices in `corrupt` get a damaged leaf.
+fn fleet(root: &Path, n: usize, corrupt: &[usize]) -> PathBuf {
+    let fleet = root.join("fleet");
+    for i in 0..n {
+        let dir = fleet.join(format!("dev-{i:04}"));
+        copy_dir(&td(if i % 2 == 0 { "aws/rsa" } else { "aws/ec" }), &dir);
+        if corrupt.contains(&i) {
+            let leaf = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.to_string_lossy().ends_with("certificate.pem.crt"))
+                .unwrap();
+            let text = fs::read_to_string(&leaf).unwrap();
+            fs::write(&leaf, &text[..text.len() / 2]).unwrap();
+        }
+    }
+    fleet
+}
+
+fn options(out: &Path) -> BatchOptions {
+    BatchOptions {
+        targets: vec!["der".into(), "pem".into()],
+        params: Params::new(),
+        out_dir: out.to_path_buf(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn bad_devices_are_reported_and_others_complete() {
+    let root = scratch("fleet");
+    let fleet = fleet(&root, 20, &[3, 17]);
+    let out = root.join("out");
+    let devices = batch::discover(&fleet).unwrap();
+    assert_eq!(devices.len(), 20);
+    let summary = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!(
+        (summary.written, summary.unchanged, summary.failed),
+        (18, 0, 2)
+    );
+    let failed: Vec<&str> = summary
+        .devices
+        .iter()
+        .filter(|d| d.status == Status::Failed)
+        .map(|d| d.device.as_str())
+        .collect();
+    assert_eq!(failed, ["dev-0003", "dev-0017"]);
+    assert!(summary.devices[3]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("certificate.pem.crt"));
+    assert_eq!(summary.devices[3].error_kind, Some("pem"));
+    assert!(!out.join("dev-0003").exists());
+    // Every written output exists with the recorded hash and equals a direct pack.
+    let d0 = &summary.devices[0];
+    assert!(d0
+        .certificate_id
+        .as_deref()
+        .unwrap()
+        .starts_with("93f1d43d67"));
+    let der = fs::read(out.join("dev-0000/der/client.crt.der")).unwrap();
+    let direct = certpack::Bundle::load_paths(&[td("aws/rsa")], &Default::default()).unwrap();
+    assert_eq!(der, direct.require_leaf("t").unwrap().der());
+    let csv = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 21);
+    assert!(csv.lines().nth(4).unwrap().starts_with("dev-0003,failed,"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["failed"], 2);
+
+    // Re-run: everything complete is skipped; fixing a device writes just that one.
+    let again = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!((again.written, again.unchanged, again.failed), (0, 18, 2));
+    copy_dir(&td("aws/rsa"), &fleet.join("dev-0017"));
+    let _ = fs::remove_file(
+        fs::read_dir(fleet.join("dev-0017"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("46623c5574-certificate"))
+            .unwrap(),
+    );
+    let _ = fs::remove_file(
+        fs::read_dir(fleet.join("dev-0017"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("46623c5574-private"))
+            .unwrap(),
+    );
+    let _ = fs::remove_file(
+        fs::read_dir(fleet.join("dev-0017"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("46623c5574-public"))
+            .unwrap(),
+    );
+    let third = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!((third.written, third.unchanged, third.failed), (1, 18, 1));
+
+    // A tampered output is rewritten, not trusted.
+    fs::write(out.join("dev-0000/der/client.crt.der"), b"tampered").unwrap();
+    let fourth = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!(fourth.devices[0].status, Status::Written);
+    assert_eq!(
+        fs::read(out.join("dev-0000/der/client.crt.der")).unwrap(),
+        der
+    );
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_removed() {
+    let root = scratch("leftover");
+    let fleet = fleet(&root, 2, &[]);
+    let out = root.join("out");
+    fs::create_dir_all(out.join(".certpack-tmp-dev-0000-999/der")).unwrap();
+    fs::write(out.join(".certpack-tmp-dev-0000-999/der/half.der"), b"x").unwrap();
+    let summary = batch::run(&batch::discover(&fleet).unwrap(), &options(&out), &|_| {}).unwrap();
+    assert_eq!(summary.written, 2);
+    let names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".certpack")),
+        "{names:?}"
+    );
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn csv_and_jsonl_manifests() {
+    let root = scratch("manifest");
+    let csv = root.join("fleet.csv");
+    let rsa = td("aws/rsa");
+    fs::write(
+        &csv,
+        format!("device_id,inputs,param:eol\nalpha,{0}/93f1d43d67-certificate.pem.crt;{0}/93f1d43d67-private.pem.key,crlf\nbeta,{0}/missing.pem,\n", rsa.display()),
+    )
+    .unwrap();
+    let devices = batch::discover(&csv).unwrap();
+    assert_eq!(devices[0].params.get("eol"), Some("crlf"));
+    let out = root.join("out");
+    let summary = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!((summary.written, summary.failed), (1, 1));
+    assert_eq!(summary.devices[1].error_kind, Some("io"));
+    let pem = fs::read_to_string(out.join("alpha/pem/client.crt.pem")).unwrap();
+    assert!(pem.contains("\r\n"));
+
+    let jsonl = root.join("fleet.jsonl");
+    fs::write(&jsonl, format!("{{\"device_id\": \"gamma\", \"inputs\": [\"{}\"], \"params\": {{\"key-format\": \"pkcs8\"}}}}\n", rsa.display())).unwrap();
+    let devices = batch::discover(&jsonl).unwrap();
+    let summary = batch::run(&devices, &options(&root.join("out2")), &|_| {}).unwrap();
+    assert_eq!(summary.written, 1);
+    let key = fs::read(root.join("out2/gamma/der/client.key.der")).unwrap();
+    let direct = certpack::Bundle::load_paths(&[&rsa], &Default::default()).unwrap();
+    assert_eq!(key, direct.require_key("t").unwrap().pkcs8_der().to_vec());
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
+fn unsafe_device_ids_and_duplicates_are_refused() {
+    let root = scratch("ids");
+    let csv = root.join("f.csv");
+    fs::write(&csv, "device_id,inputs\na,x.pem\na,y.pem\n").unwrap();
+    assert_eq!(
+        batch::discover(&csv).unwrap_err().kind(),
+        certpack::ErrorKind::InvalidArgument
+    );
+    fs::write(&csv, "device_id,inputs\n../evil,x.pem\n").unwrap();
+    let devices = batch::discover(&csv).unwrap();
+    let summary = batch::run(&devices, &options(&root.join("out")), &|_| {}).unwrap();
+    assert_eq!(summary.devices[0].error_kind, Some("invalid-argument"));
+    let _ = fs::remove_dir_all(&root);
+}
