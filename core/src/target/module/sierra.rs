@@ -1,5 +1,5 @@
 //! Sierra Wireless HL78xx: `AT+KCERTSTORE` / `AT+KPRIVKSTORE` (size, CONNECT, data, EOF pattern),
-//! `AT+KSSLCRYPTO`, `AT+KMQTT*` MQTT. X.509 only.
+//! `AT+KSSLCRYPTO`, `AT+KMQTT*` MQTT.
 
 use super::{
     capabilities, check_quotable, eol_param, finish, nitz_or_set_clock, readme, with_common, Kind,
@@ -35,7 +35,7 @@ impl Target for SierraHl78 {
         Family::Module
     }
     fn summary(&self) -> &'static str {
-        "Sierra HL78xx AT script: AT+KCERTSTORE/KPRIVKSTORE with the EOF pattern, KSSLCRYPTO, KMQTT MQTT (X.509)"
+        "Sierra HL78xx AT script: AT+KCERTSTORE/KPRIVKSTORE with the EOF pattern, KSSLCRYPTO, KMQTT MQTT"
     }
     fn params(&self) -> &'static [ParamSpec] {
         &PARAMS
@@ -55,7 +55,7 @@ impl Target for SierraHl78 {
             name,
             Support {
                 alpn: false,
-                password: false,
+                password: true,
                 rsa_only: false,
             },
         )?;
@@ -112,12 +112,19 @@ impl Target for SierraHl78 {
             files.push(u.artifact().at_command(cmd));
         }
         s.push(
-            Step::new("AT+KCERTSTORE?", "list the stored certificates")
-                .expect("root_cert[\\s\\S]*local_cert"),
+            Step::new("AT+KCERTSTORE?", "list the stored certificates").expect(if plan.is_x509() {
+                "root_cert[\\s\\S]*local_cert"
+            } else {
+                "root_cert"
+            }),
         );
         nitz_or_set_clock(&mut s, &plan);
         s.push(Step::new("AT+KSSLCRYPTO=0,8,1,8192,4,4,3,0", "cipher and certificate selection of TLS profile 0 (the values Zephyr's HL78xx driver uses)"));
-        s.push(Step::new(format!("AT+KMQTTCFG=1,1,\"{}\",{},4,\"{}\",60,1", plan.host, plan.port, plan.client_id), "secure MQTT session (SNI on), MQTT 3.1.1, client id, keep-alive 60 s, clean session; answers the session id").expect("\\+KMQTTCFG: 1"));
+        let login = match &plan.username {
+            Some(user) => format!(",\"{user}\",\"{}\"", plan.password().unwrap_or("")),
+            None => String::new(),
+        };
+        s.push(Step::new(format!("AT+KMQTTCFG=1,1,\"{}\",{},4,\"{}\",60,1{login}", plan.host, plan.port, plan.client_id), "secure MQTT session (SNI on), MQTT 3.1.1, client id, keep-alive 60 s, clean session (then user name and password for Azure, in the positions Zephyr's HL78xx driver uses); answers the session id").expect("\\+KMQTTCFG: 1"));
         s.push(
             Step::new("AT+KMQTTCNX=1", "connect; +KMQTT_IND: 1,1 = connected")
                 .expect("\\+KMQTT_IND: ?1,1")
