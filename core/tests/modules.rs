@@ -828,6 +828,14 @@ fn errors_name_the_fix() {
     )
     .unwrap_err();
     assert!(e.hint().contains("ssl-context"), "{e}");
+    // Context ids out of the module's range.
+    let e = certpack::target::pack(
+        &rsa,
+        "quectel",
+        &params(&[("endpoint", AWS_HOST), ("ssl-context", "6")]),
+    )
+    .unwrap_err();
+    assert!(e.hint().contains("0 to 5"), "{e}");
     // set-time before the certificate is valid.
     let e = certpack::target::pack(
         &rsa,

@@ -837,6 +837,26 @@ pub(crate) const EOL: ParamSpec = ParamSpec {
     default: Some("lf"),
 };
 
+/// A numeric parameter that must lie in `min..=max` (context ids, slots, profiles).
+pub(crate) fn ranged(
+    params: &Params,
+    target: &str,
+    name: &str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32> {
+    let v = params.u32_or(target, name, default)?;
+    if v < min || v > max {
+        return Err(param_error(
+            target,
+            format!("{name} {v} is out of range"),
+            format!("use {min} to {max}"),
+        ));
+    }
+    Ok(v)
+}
+
 /// Refuse a payload over the family's size limit, naming the sizes.
 pub(crate) fn check_size(target: &str, file: &str, len: usize, max: usize) -> Result<()> {
     if len > max {

@@ -2,8 +2,8 @@
 //! `AT+QSSLCFG` context, `AT+QNTP` clock, `AT+QMT*` MQTT.
 
 use super::{
-    capabilities, cclk_check, cclk_set, eol_param, finish, message_artifact, re_escape, readme,
-    with_common, Clock, Plan, Support, EOL, GPS_EPOCH,
+    capabilities, cclk_check, cclk_set, eol_param, finish, message_artifact, ranged, re_escape,
+    readme, with_common, Clock, Plan, Support, EOL, GPS_EPOCH,
 };
 use crate::artifact::Artifacts;
 use crate::at::{Script, Step};
@@ -67,9 +67,9 @@ impl Target for Quectel {
                 rsa_only: false,
             },
         )?;
-        let ctx = params.u32_or(name, "ssl-context", 0)?;
-        let pdp = params.u32_or(name, "pdp-context", 1)?;
-        let cl = params.u32_or(name, "mqtt-client", 0)?;
+        let ctx = ranged(params, name, "ssl-context", 0, 0, 5)?;
+        let pdp = ranged(params, name, "pdp-context", 1, 1, 16)?;
+        let cl = ranged(params, name, "mqtt-client", 0, 0, 5)?;
         let eol = eol_param(params, name, "lf")?;
         let uploads = plan.pem_uploads(eol, true, ["cacert.pem", "client.pem", "user_key.pem"])?;
 

@@ -2,8 +2,8 @@
 //! `AT+SQNSPCFG` security profile, `AT+SQNSMQTT*` MQTT.
 
 use super::{
-    capabilities, eol_param, finish, message_artifact, nitz_or_set_clock, readme, with_common,
-    Kind, Plan, Support, EOL,
+    capabilities, eol_param, finish, message_artifact, nitz_or_set_clock, ranged, readme,
+    with_common, Kind, Plan, Support, EOL,
 };
 use crate::artifact::Artifacts;
 use crate::at::{Script, Step};
@@ -73,12 +73,12 @@ impl Target for Sequans {
         )?;
         let slot = |k: Kind| -> Result<u32> {
             match k {
-                Kind::Ca => params.u32_or(name, "ca-slot", 15),
-                Kind::Cert => params.u32_or(name, "cert-slot", 0),
-                Kind::Key => params.u32_or(name, "key-slot", 0),
+                Kind::Ca => ranged(params, name, "ca-slot", 15, 0, 19),
+                Kind::Cert => ranged(params, name, "cert-slot", 0, 0, 19),
+                Kind::Key => ranged(params, name, "key-slot", 0, 0, 19),
             }
         };
-        let sp = params.u32_or(name, "profile", 1)?;
+        let sp = ranged(params, name, "profile", 1, 1, 6)?;
         let eol = eol_param(params, name, "lf")?;
         let uploads = plan.pem_uploads(eol, true, ["ca.pem", "client.pem", "client.key.pem"])?;
         let mut s = Script::new(plan.title("Sequans Monarch"));

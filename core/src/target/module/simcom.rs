@@ -3,7 +3,8 @@
 
 use super::{
     capabilities, cclk_check, cclk_set, check_size, eol_param, finish, message_artifact,
-    payload_artifact, re_escape, readme, with_common, Clock, Kind, Plan, Support, EOL, GPS_EPOCH,
+    payload_artifact, ranged, re_escape, readme, with_common, Clock, Kind, Plan, Support, EOL,
+    GPS_EPOCH,
 };
 use crate::artifact::Artifacts;
 use crate::at::{Script, Step};
@@ -101,7 +102,7 @@ impl Target for Sim7080 {
                 rsa_only: false,
             },
         )?;
-        let ctx = params.u32_or(name, "ssl-context", 0)?;
+        let ctx = ranged(params, name, "ssl-context", 0, 0, 5)?;
         let cid = params.u32_or(name, "pdp-context", 0)?;
         let eol = eol_param(params, name, "lf")?;
         let uploads = plan.pem_uploads(eol, true, ["cacert.pem", "client.pem", "clientkey.pem"])?;
@@ -267,8 +268,8 @@ impl Target for Sim7600 {
                 rsa_only: false,
             },
         )?;
-        let ctx = params.u32_or(name, "ssl-context", 0)?;
-        let cl = params.u32_or(name, "mqtt-client", 0)?;
+        let ctx = ranged(params, name, "ssl-context", 0, 0, 9)?;
+        let cl = ranged(params, name, "mqtt-client", 0, 0, 1)?;
         let eol = eol_param(params, name, "lf")?;
         let uploads =
             plan.pem_uploads(eol, true, ["cacert.pem", "clientcert.pem", "clientkey.pem"])?;

@@ -4,8 +4,8 @@
 use zeroize::Zeroizing;
 
 use super::{
-    capabilities, check_quotable, check_size, finish, hex_any_case, nitz_or_set_clock, readme,
-    with_common, Kind, Plan, Support, Upload, GPS_EPOCH,
+    capabilities, check_quotable, check_size, finish, hex_any_case, nitz_or_set_clock, ranged,
+    readme, with_common, Kind, Plan, Support, Upload, GPS_EPOCH,
 };
 use crate::artifact::Artifacts;
 use crate::at::{Script, Step};
@@ -71,7 +71,7 @@ impl Target for Ublox {
                 rsa_only: false,
             },
         )?;
-        let p = params.u32_or(name, "profile", 0)?;
+        let p = ranged(params, name, "profile", 0, 0, 4)?;
         let der = match params.str_or("cert-form", "der") {
             "der" => true,
             "pem" => false,
