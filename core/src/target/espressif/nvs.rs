@@ -164,6 +164,10 @@ impl NvsImage {
     /// The partition image of `partition_size` bytes (a multiple of 4096, at least 0x3000), byte-identical to
     /// `nvs_partition_gen generate` (version 2) over a CSV that lists these entries in this order, each namespace
     /// row written when its namespace first appears. The last page is left empty, as the generator does.
+    ///
+    /// Entries of a namespace may come back after another namespace: they are written into their own namespace.
+    /// (The generator cannot express that: after a repeated namespace row it keeps writing into the namespace it
+    /// created last.) A namespace/key given twice is an `InvalidArgument` error.
     pub fn to_bytes(&self, partition_size: usize) -> Result<Zeroizing<Vec<u8>>> {
         let mut w = Writer::new(partition_size)?;
         let mut namespaces: BTreeMap<&str, u8> = BTreeMap::new();
