@@ -1349,6 +1349,9 @@ fn inspect_reads_certificates_out_of_containers() {
         .filter_map(|i| i.origin.label.as_deref())
         .collect();
     assert!(labels.contains(&"key (type 0x03) id 1, 227 bytes"));
+    let text = certpack::report::inspect(&mixed).to_text();
+    assert!(text.contains("[key (type 0x03) id 1, 227 bytes]"), "{text}");
+    assert!(text.contains("read as ESP-AT PKI bin (AtPKI)"), "{text}");
 
     // Everything the targets write reads back as the same credential.
     let source = bundle(&[testdata("aws/rsa")]);

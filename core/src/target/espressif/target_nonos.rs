@@ -270,7 +270,7 @@ The NONOS TLS stack is RSA-only.\n\n\
 Flash them (module in download mode; add --port PORT if esptool does not find it):\n  {}\n\n\
 In the application, before espconn_secure_connect():\n  {ca_call}        /* CA from 0x{:x} */\n  {cert_call}  /* certificate + key from 0x{:x} */\n\
 (level 0x01 = client; the second argument is the flash sector = address / 4096.)\n\
-The firmware reads at most 8 KiB from each sector and takes the first record of the CA sector as the CA.\n",
+The firmware reads at most 8 KiB from each sector and takes the first record of the CA sector as the CA.\n{}",
             options.content.name().to_uppercase(),
             esptool_command(
                 "esp8266",
@@ -281,6 +281,11 @@ The firmware reads at most 8 KiB from each sector and takes the first record of 
             ),
             s.ca * SECTOR_SIZE,
             s.cert * SECTOR_SIZE,
+            if (s.ca, s.cert) == (0xFB, 0xFC) {
+                "NONOS AT firmware v3.x (flash maps 5 and 6) reads these two sectors itself; its partitions are 4 KiB.\n"
+            } else {
+                ""
+            },
         );
         Ok(out)
     }

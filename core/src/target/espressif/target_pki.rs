@@ -262,20 +262,24 @@ fn readme(table: &PkiTable, out: &Artifacts, clock_hint: &str) -> String {
         .iter()
         .filter_map(|a| a.flash.as_ref().map(|f| (f.offset, a.name.as_str())))
         .collect();
-    let mut lines = vec![
-        format!(
-            "ESP-AT PKI bins for {}, in the format of Espressif's AtPKI.py generate_bin.",
-            table.label
-        ),
-        "ESP-AT v3.1.0.0 and later have no PKI partitions: use --target esp-at-v3 for those."
-            .into(),
+    let mut lines = vec![format!(
+        "ESP-AT PKI bins for {}, in the format of Espressif's AtPKI.py generate_bin.",
+        table.label
+    )];
+    if table.esptool_chip != "esp8266" {
+        lines.push(
+            "ESP-AT v3.1.0.0 and later have no PKI partitions: use --target esp-at-v3 for those."
+                .into(),
+        );
+    }
+    lines.extend([
         String::new(),
         "Flash them (module in download mode; add --port PORT if esptool does not find it):".into(),
         format!("  {}", esptool_command(table.esptool_chip, &placements)),
         String::new(),
         "Or write them at run time, per bin: erase, then send exactly the bin's bytes after \">\":"
             .into(),
-    ];
+    ]);
     for a in &out.files {
         if let Some(f) = &a.flash {
             lines.push(format!(
