@@ -5,7 +5,7 @@
 //! entry-state bitmap and 126 entries of 32 bytes. Blobs larger than the room left on a page are split into
 //! chunks on consecutive pages and closed by a blob-index entry. CRC32 is zlib's `crc32(data, 0xFFFFFFFF)`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use zeroize::Zeroizing;
 
@@ -172,11 +172,11 @@ impl NvsImage {
         let mut w = Writer::new(partition_size)?;
         let mut namespaces: BTreeMap<&str, u8> = BTreeMap::new();
         let mut current: Option<&str> = None;
-        let mut seen: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+        let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
         for entry in &self.entries {
             check_name("namespace", &entry.namespace)?;
             check_name("key", &entry.key)?;
-            if seen.insert((&entry.namespace, &entry.key), ()).is_some() {
+            if !seen.insert((&entry.namespace, &entry.key)) {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
                     format!(
@@ -646,7 +646,7 @@ fn assemble(raw: Vec<Raw>) -> Result<NvsImage> {
         }
     }
     let name = |ns: u8| names.get(&ns).cloned().unwrap_or_else(|| format!("#{ns}"));
-    let mut used: BTreeMap<(u8, &str, u8), ()> = BTreeMap::new();
+    let mut used: BTreeSet<(u8, &str, u8)> = BTreeSet::new();
     let mut entries = Vec::new();
     for r in &raw {
         match r {
@@ -672,7 +672,7 @@ fn assemble(raw: Vec<Raw>) -> Result<NvsImage> {
                             *at,
                         ));
                     };
-                    used.insert(id, ());
+                    used.insert(id);
                     data.extend_from_slice(chunk);
                 }
                 if data.len() != *size {
@@ -699,7 +699,7 @@ fn assemble(raw: Vec<Raw>) -> Result<NvsImage> {
             ns, key, chunk, at, ..
         } = r
         {
-            if !used.contains_key(&(*ns, key.as_str(), *chunk)) {
+            if !used.contains(&(*ns, key.as_str(), *chunk)) {
                 return Err(bad(
                     format!(
                         "chunk {chunk} of blob \"{}/{key}\" has no blob index entry",

@@ -151,13 +151,13 @@ impl Target for EspAtV3 {
                 script.push(sysmfg::write_step(slot, file, content, file == "key.pem"));
             }
         }
+        let blob_bytes: usize = contents.iter().map(|c| c.len()).sum::<usize>() * slots.len();
         let nvs = image.to_bytes(place.size as usize).map_err(|e| {
             if e.kind() == ErrorKind::TooLarge {
                 Error::new(
                     ErrorKind::TooLarge,
                     format!(
-                        "the credentials ({} bytes in {} blobs) do not fit the {} bytes of the mfg_nvs partition",
-                        image.entries.iter().map(|e| match &e.value { super::nvs::Value::Blob(b) => b.len(), _ => 0 }).sum::<usize>(),
+                        "the credentials ({blob_bytes} bytes in {} blobs) do not fit the {} bytes of the mfg_nvs partition",
                         image.entries.len(),
                         place.size
                     ),
