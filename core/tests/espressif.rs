@@ -1611,6 +1611,28 @@ mod properties {
             let _ = container::decode(&magic);
         }
 
+        /// Entries with consistent CRCs but inconsistent fields (type, span, chunk index, sizes) must give errors,
+        /// never panics or endless loops.
+        #[test]
+        fn nvs_parse_survives_crc_valid_nonsense(
+            image in nvs_image(),
+            edits in proptest::collection::vec((0usize..3, 0usize..126, 0usize..8, any::<u8>()), 1..6),
+        ) {
+            let Ok(bytes) = image.to_bytes(8 * 4096) else { return Ok(()); };
+            let mut bytes = bytes.to_vec();
+            for (page, entry, field, value) in edits {
+                let at = page * 4096 + 64 + entry * 32;
+                let offset = [0, 1, 2, 3, 24, 25, 28, 29][field];
+                bytes[at + offset] = value;
+                let mut covered = bytes[at..at + 4].to_vec();
+                covered.extend_from_slice(&bytes[at + 8..at + 32]);
+                let crc = crc32(&covered).to_le_bytes();
+                bytes[at + 4..at + 8].copy_from_slice(&crc);
+            }
+            let _ = NvsImage::parse(&bytes);
+            let _ = container::decode(&bytes);
+        }
+
         #[test]
         fn decoders_never_panic_on_damaged_vectors(
             which in 0usize..6,
