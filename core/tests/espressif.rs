@@ -1077,6 +1077,28 @@ fn esp_at_v3_sysmfg_script_has_exact_lengths() {
 }
 
 #[test]
+fn damaged_pem_inputs_become_clean_lf_payloads() {
+    // CRLF, BOM and no-final-newline copies of the AWS files give the bytes AWS wrote.
+    let b = bundle(&[
+        testdata("messy/leaf-crlf.pem"),
+        testdata("messy/key-no-final-newline.pem"),
+        testdata("aws/rsa/AmazonRootCA1.pem"),
+    ]);
+    let out = pack(&b, "esp-at-v3", &[("set", "mqtt")]).unwrap();
+    assert_eq!(
+        file(&out, "cert.pem"),
+        std::fs::read(aws_rsa("-certificate.pem.crt")).unwrap()
+    );
+    assert_eq!(
+        file(&out, "key.pem"),
+        std::fs::read(aws_rsa("-private.pem.key")).unwrap()
+    );
+    let pki = pack(&b, "esp32-at", &[("set", "client")]).unwrap();
+    let item = &PkiBin::parse(file(&pki, "client_cert.bin")).unwrap().items[0];
+    assert!(!item.content.contains(&b'\r'));
+}
+
+#[test]
 fn nvs_parse_rejects_damage() {
     let good = vector("mfg_nvs/minimal/mfg_min.bin");
     let mut bad_crc = good.clone();
