@@ -117,7 +117,11 @@ impl InspectReport {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for (n, item) in self.items.iter().enumerate() {
-            let at = item.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let mut at = item.line.map(|l| format!(":{l}")).unwrap_or_default();
+            // Items read out of a device container (encoding `atpki:pem`, ...): name the entry.
+            if let Some(entry) = item.label.as_ref().filter(|_| item.encoding.contains(':')) {
+                at = format!(" [{entry}]{at}");
+            }
             out.push_str(&format!(
                 "[{}] {:<12} {}{} ({})\n",
                 n + 1,

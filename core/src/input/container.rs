@@ -27,7 +27,11 @@ pub struct Decoded {
 pub type Decoder = fn(&[u8]) -> Option<Result<Decoded>>;
 
 /// The registered decoders, tried in order.
-const DECODERS: &[Decoder] = &[];
+const DECODERS: &[Decoder] = &[
+    crate::target::espressif::atpki::decode_container,
+    crate::target::espressif::nvs::decode_container,
+    crate::target::espressif::nonos::decode_container,
+];
 
 /// Try every registered decoder.
 pub fn decode(bytes: &[u8]) -> Option<Result<Decoded>> {

@@ -166,6 +166,7 @@ pub trait Target: Sync {
 pub fn all() -> Vec<&'static dyn Target> {
     let mut targets: Vec<&'static dyn Target> = Vec::new();
     targets.extend(basic::TARGETS);
+    targets.extend(espressif::TARGETS);
     targets.extend(module::TARGETS);
     targets
 }

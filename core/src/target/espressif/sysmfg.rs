@@ -61,3 +61,41 @@ pub fn write_step(slot: Slot, file: &str, bytes: &[u8], secret: bool) -> Step {
     .payload(file, bytes, ">", secret)
     .timeout_ms(10_000)
 }
+
+/// The three slots one TLS client reads: certificate, key and CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotSet {
+    /// `client` or `mqtt`.
+    pub name: &'static str,
+    /// Where the device certificate goes.
+    pub cert: Slot,
+    /// Where the private key goes.
+    pub key: Slot,
+    /// Where the server's root CA goes.
+    pub ca: Slot,
+}
+
+/// TLS client sockets (`AT+CIPSSLCCONF=3,0,0` selects PKI set 0 and CA 0).
+pub const CLIENT_SET: SlotSet = SlotSet {
+    name: "client",
+    cert: CLIENT_CERT,
+    key: CLIENT_KEY,
+    ca: CLIENT_CA,
+};
+
+/// The MQTT client (`AT+MQTTUSERCFG` scheme 5 with cert_key_ID 0 and CA_ID 0).
+pub const MQTT_SET: SlotSet = SlotSet {
+    name: "mqtt",
+    cert: MQTT_CERT,
+    key: MQTT_KEY,
+    ca: MQTT_CA,
+};
+
+/// `AT+SYSMFG?`: lists the namespaces; `ERROR` means the firmware predates AT+SYSMFG (ESP-AT < v3.1).
+pub fn probe_step() -> Step {
+    Step::new(
+        "AT+SYSMFG?",
+        "list the mfg_nvs namespaces (ERROR here: the firmware is older than ESP-AT v3.1 and has no AT+SYSMFG; use the PKI-bin targets such as esp32-at)",
+    )
+    .expect("OK")
+}
