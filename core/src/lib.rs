@@ -13,6 +13,7 @@
 
 pub mod artifact;
 pub mod at;
+pub mod build;
 pub mod bundle;
 pub mod cert;
 pub mod check;

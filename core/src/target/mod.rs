@@ -3,6 +3,7 @@
 
 mod basic;
 pub mod espressif;
+pub mod source;
 
 use std::collections::BTreeMap;
 
@@ -165,6 +166,7 @@ pub trait Target: Sync {
 pub fn all() -> Vec<&'static dyn Target> {
     let mut targets: Vec<&'static dyn Target> = Vec::new();
     targets.extend(basic::TARGETS);
+    targets.extend(source::TARGETS);
     targets
 }
 
