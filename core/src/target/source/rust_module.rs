@@ -86,20 +86,33 @@ impl Target for RustModule {
         for b in &all {
             let name = const_name(&prefix, b);
             let n = b.bytes.len();
-            let layout = match (b.form, b.index) {
-                (Form::Der, 0) => format!("{n} bytes"),
-                (Form::Der, i) => format!("{name}[{}], {n} bytes", i - 1),
+            let (symbol, layout) = match (b.form, b.index) {
+                (Form::Der, 0) => (name, format!("{n} bytes")),
+                (Form::Der, i) => (format!("{name}[{}]", i - 1), format!("{n} bytes")),
                 (Form::Pem, _) if nul => {
-                    format!("{n} bytes + NUL; {name}.len() = {} includes the \\0", n + 1)
+                    let layout =
+                        format!("{n} bytes + NUL; {name}.len() = {} includes the \\0", n + 1);
+                    (name, layout)
                 }
-                (Form::Pem, _) => format!("{n} bytes, no NUL; {name}.len() = {n}"),
+                (Form::Pem, _) => {
+                    let layout = format!("{n} bytes, no NUL; {name}.len() = {n}");
+                    (name, layout)
+                }
             };
-            entries.push((name, b, layout));
+            entries.push((symbol, b, layout));
         }
-        let usage = vec![
+        let mut usage = vec![
             "include!(concat!(env!(\"OUT_DIR\"), \"/certs.rs\")); (written by certpack::build::Embed)".to_string(),
-            "rustls: CertificateDer::from(CLIENT_CERT_DER); PEM for mbedTLS crates: X509::pem_until_nul(CA_CERT_PEM)".into(),
         ];
+        if der {
+            usage.push(format!("rustls: CertificateDer::from({prefix}CLIENT_CERT_DER), CertificateDer::from({prefix}CA_CERT_DER)"));
+        }
+        if pem {
+            usage.push(format!(
+                "mbedTLS-based crates (esp-idf-svc): X509::pem_until_nul({prefix}CA_CERT_PEM){}",
+                if nul { "" } else { " needs nul=true" }
+            ));
+        }
         let settings = format!(
             "form={}, nul={nul}, eol={}",
             match (der, pem) {
