@@ -15,6 +15,7 @@ pub mod artifact;
 pub mod at;
 #[cfg(feature = "batch")]
 pub mod batch;
+pub mod build;
 pub mod bundle;
 pub mod cert;
 pub mod check;

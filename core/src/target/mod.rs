@@ -4,6 +4,7 @@
 mod basic;
 pub mod espressif;
 mod module;
+pub mod source;
 
 use std::collections::BTreeMap;
 
@@ -167,6 +168,7 @@ pub fn all() -> Vec<&'static dyn Target> {
     let mut targets: Vec<&'static dyn Target> = Vec::new();
     targets.extend(basic::TARGETS);
     targets.extend(espressif::TARGETS);
+    targets.extend(source::TARGETS);
     targets.extend(module::TARGETS);
     targets
 }

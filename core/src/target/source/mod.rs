@@ -1,0 +1,596 @@
+//! Source-code targets: the bundle as C arrays (`xxd -i` compatible), Arduino PROGMEM data, PEM C strings, the
+//! FreeRTOS/AWS demo header, ESP-IDF and PlatformIO embedded files, Zephyr `.inc` files and a Rust module.
+//!
+//! Every target takes the same pieces from the bundle ([`Part`]: device certificate, private key, chain, server
+//! root), writes one combined header (or module) whose comment block names each piece's subject, certificate ID,
+//! validity and source file (never key material), and marks every file that holds the key as secret.
+
+pub mod arduino;
+pub mod aws_demo;
+pub mod c_array;
+pub mod c_string;
+pub mod esp_idf;
+pub mod naming;
+pub mod platformio;
+pub mod rust_module;
+pub mod zephyr;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use super::{ParamSpec, Params, Target};
+use crate::bundle::Bundle;
+use crate::cert::Certificate;
+use crate::encode::{self, Eol, PemStyle};
+use crate::error::{Error, ErrorKind, Result};
+use crate::item::Item;
+
+pub(super) const TARGETS: [&dyn Target; 8] = [
+    &c_array::CArray,
+    &arduino::Arduino,
+    &c_string::CString,
+    &aws_demo::AwsDemoHeader,
+    &esp_idf::EspIdf,
+    &platformio::PlatformIo,
+    &zephyr::Zephyr,
+    &rust_module::RustModule,
+];
+
+/// Which credential of the bundle a piece of embedded data holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// The device (client) certificate.
+    Cert,
+    /// The device private key.
+    Key,
+    /// The intermediate CA certificates (issuing order).
+    Chain,
+    /// The server's root CA certificate (trust anchor).
+    Root,
+}
+
+impl Part {
+    /// Name used in the `names` parameter: `cert`, `key`, `chain`, `root`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Cert => "cert",
+            Part::Key => "key",
+            Part::Chain => "chain",
+            Part::Root => "root",
+        }
+    }
+    fn parse(name: &str) -> Option<Part> {
+        [Part::Cert, Part::Key, Part::Chain, Part::Root]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
+}
+
+/// DER or PEM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Binary DER.
+    Der,
+    /// PEM text.
+    Pem,
+}
+
+impl Form {
+    /// `der` or `pem`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Der => "der",
+            Form::Pem => "pem",
+        }
+    }
+}
+
+/// Private key container written by the source targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyFormat {
+    /// PKCS#1 for RSA, SEC1 for EC (what AWS hands out; read by mbedTLS, BearSSL, wolfSSL).
+    Traditional,
+    /// PKCS#8 `PrivateKeyInfo`.
+    Pkcs8,
+}
+
+/// One piece of data to embed, with what the generated comment says about it.
+pub(crate) struct Blob {
+    pub part: Part,
+    /// 1-based position of a DER chain certificate (one blob each); 0 for everything else.
+    pub index: usize,
+    /// The name the `der`/`pem` targets give these bytes: `client.crt.der`, `client.key.pem`, `chain-1.crt.der`,
+    /// `chain.pem`, `ca.crt.der`, ...
+    pub file: String,
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub form: Form,
+    /// What it is, e.g. `device certificate`.
+    pub what: &'static str,
+    /// Comment lines: subject, certificate ID, validity, source; safe for any comment, never key material.
+    pub details: Vec<String>,
+}
+
+impl Blob {
+    pub fn secret(&self) -> bool {
+        self.part == Part::Key
+    }
+}
+
+/// What the bundle gives for the source targets, in a fixed order: certificate, key, chain, root.
+pub(crate) fn blobs(
+    bundle: &Bundle,
+    form: Form,
+    eol: Eol,
+    key_format: KeyFormat,
+) -> Result<Vec<Blob>> {
+    let style = PemStyle {
+        eol,
+        final_newline: true,
+    };
+    let ext = form.name();
+    let mut out = Vec::new();
+    if let Some((item, cert)) = certificate(bundle.leaf()) {
+        out.push(Blob {
+            part: Part::Cert,
+            index: 0,
+            file: format!("client.crt.{ext}"),
+            bytes: cert_bytes(cert, form, style)?,
+            form,
+            what: "device certificate",
+            details: cert_details(item, cert),
+        });
+    }
+    if let Some(item) = bundle.key() {
+        if let Some(key) = item.private_key() {
+            let (der, label, container) = match key_format {
+                KeyFormat::Traditional => match key.algorithm().family() {
+                    "rsa" => (key.traditional_der(), encode::RSA_PRIVATE_KEY, "PKCS#1"),
+                    "ec" => (key.traditional_der(), encode::EC_PRIVATE_KEY, "SEC1"),
+                    _ => (key.pkcs8_der(), encode::PRIVATE_KEY, "PKCS#8"),
+                },
+                KeyFormat::Pkcs8 => (key.pkcs8_der(), encode::PRIVATE_KEY, "PKCS#8"),
+            };
+            let bytes = match form {
+                Form::Der => der,
+                Form::Pem => Zeroizing::new(
+                    Zeroizing::new(encode::pem(label, &der, style)?)
+                        .as_bytes()
+                        .to_vec(),
+                ),
+            };
+            let mut details = vec![format!("{}, {container}", key.algorithm())];
+            details.push(match bundle.key_matches_leaf() {
+                Some(true) => "belongs to the device certificate above".to_string(),
+                Some(false) => "WARNING: does NOT belong to the device certificate".to_string(),
+                None => "no device certificate to match it against".to_string(),
+            });
+            details.push(format!(
+                "source: {}",
+                naming::comment_safe(&item.origin.path)
+            ));
+            out.push(Blob {
+                part: Part::Key,
+                index: 0,
+                file: format!("client.key.{ext}"),
+                bytes,
+                form,
+                what: "device private key",
+                details,
+            });
+        }
+    }
+    let chain: Vec<(&Item, &Certificate)> = bundle
+        .chain()
+        .filter_map(|i| i.certificate().map(|c| (i, c)))
+        .collect();
+    match form {
+        Form::Der => {
+            for (n, (item, cert)) in chain.iter().enumerate() {
+                out.push(Blob {
+                    part: Part::Chain,
+                    index: n + 1,
+                    file: format!("chain-{}.crt.der", n + 1),
+                    bytes: Zeroizing::new(cert.der().to_vec()),
+                    form,
+                    what: "intermediate CA certificate",
+                    details: cert_details(item, cert),
+                });
+            }
+        }
+        Form::Pem if !chain.is_empty() => {
+            let mut bytes = Vec::new();
+            let mut details = Vec::new();
+            for (n, (item, cert)) in chain.iter().enumerate() {
+                bytes.extend_from_slice(
+                    encode::pem(encode::CERTIFICATE, cert.der(), style)?.as_bytes(),
+                );
+                details.push(format!("[{}]", n + 1));
+                details.extend(
+                    cert_details(item, cert)
+                        .into_iter()
+                        .map(|l| format!("    {l}")),
+                );
+            }
+            out.push(Blob {
+                part: Part::Chain,
+                index: 0,
+                file: "chain.pem".into(),
+                bytes: Zeroizing::new(bytes),
+                form,
+                what: "intermediate CA certificates, issuing order",
+                details,
+            });
+        }
+        Form::Pem => {}
+    }
+    if let Some((item, cert)) = certificate(bundle.server_root()) {
+        out.push(Blob {
+            part: Part::Root,
+            index: 0,
+            file: format!("ca.crt.{ext}"),
+            bytes: cert_bytes(cert, form, style)?,
+            form,
+            what: "server root CA certificate",
+            details: cert_details(item, cert),
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            "the bundle has no certificate or key to write",
+            "give certpack the certificate and key files (or the folder of the cloud console download)",
+        ));
+    }
+    Ok(out)
+}
+
+fn certificate(item: Option<&Item>) -> Option<(&Item, &Certificate)> {
+    item.and_then(|i| i.certificate().map(|c| (i, c)))
+}
+
+fn cert_bytes(cert: &Certificate, form: Form, style: PemStyle) -> Result<Zeroizing<Vec<u8>>> {
+    Ok(Zeroizing::new(match form {
+        Form::Der => cert.der().to_vec(),
+        Form::Pem => encode::pem(encode::CERTIFICATE, cert.der(), style)?.into_bytes(),
+    }))
+}
+
+fn cert_details(item: &Item, cert: &Certificate) -> Vec<String> {
+    vec![
+        format!("subject: {}", naming::comment_safe(&cert.subject())),
+        format!("certificate ID (SHA-256 of the DER): {}", cert.sha256_hex()),
+        format!("valid: {} to {}", cert.not_before(), cert.not_after()),
+        format!("source: {}", naming::comment_safe(&item.origin.path)),
+    ]
+}
+
+/// Notes every source target adds (a key that does not match, chain layout).
+pub(crate) fn bundle_notes(bundle: &Bundle) -> Vec<String> {
+    let mut notes = Vec::new();
+    if bundle.key_matches_leaf() == Some(false) {
+        notes.push("the private key does not belong to the device certificate: the TLS handshake will fail; use the key from the same download".into());
+    }
+    notes
+}
+
+/// The comment block at the top of a generated file: what it is, a secret warning when it holds the key
+/// (`holds_key`; a header that only declares or includes the key's file says which file is secret), then one
+/// entry per embedded piece (`symbol` is the array, macro, constant or file the piece ends up in;
+/// `layout` says its exact length and NUL rule).
+pub(crate) fn header_comment(
+    file: &str,
+    target: &str,
+    settings: &str,
+    entries: &[(String, &Blob, String)],
+    usage: &[String],
+    holds_key: bool,
+) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "{file}: generated by certpack {} (target {target}{}{settings}).",
+            crate::VERSION,
+            if settings.is_empty() { "" } else { "; " }
+        ),
+        "Do not edit: run certpack again to change it.".to_string(),
+    ];
+    let secrets: Vec<&str> = entries
+        .iter()
+        .filter(|(_, b, _)| b.secret())
+        .map(|(s, _, _)| s.as_str())
+        .collect();
+    if !secrets.is_empty() && !holds_key {
+        lines.push(String::new());
+        lines.push(format!(
+            "Note: {} refers to the device PRIVATE KEY, whose file must stay secret (do not commit or",
+            secrets.join(", ")
+        ));
+        lines.push("publish it). This file itself holds no key material.".into());
+    } else if !secrets.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "WARNING: this file holds the device PRIVATE KEY ({}). Keep it secret: do not commit it to version",
+            secrets.join(", ")
+        ));
+        lines.push(
+            "control, publish it or share it; build it only into this device's firmware.".into(),
+        );
+    }
+    for (symbol, blob, layout) in entries {
+        lines.push(String::new());
+        lines.push(format!(
+            "{symbol}: {}, {}, {layout}",
+            blob.what,
+            blob.form.name().to_uppercase()
+        ));
+        lines.extend(blob.details.iter().map(|d| format!("  {d}")));
+    }
+    if !usage.is_empty() {
+        lines.push(String::new());
+        lines.push("Usage:".into());
+        lines.extend(usage.iter().map(|u| format!("  {u}")));
+    }
+    lines
+}
+
+/// Render comment lines as a C block comment.
+pub(crate) fn c_block_comment(lines: &[String], out: &mut Text) {
+    out.push_str("/*\n");
+    for line in lines {
+        if line.is_empty() {
+            out.push_str(" *\n");
+        } else {
+            out.push_str(" * ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str(" */\n");
+}
+
+/// Render comment lines as line comments starting with `marker` (`//`, `#`, `;`).
+pub(crate) fn line_comment(marker: &str, lines: &[String], out: &mut Text) {
+    for line in lines {
+        out.push_str(marker);
+        if !line.is_empty() {
+            out.push(' ');
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+/// Generated text that may hold key material: kept in zeroized buffers, also when it grows.
+pub(crate) struct Text(Zeroizing<String>);
+
+impl Text {
+    /// Room for `capacity` bytes up front (growing copies into a new zeroized buffer and wipes the old one).
+    pub fn with_capacity(capacity: usize) -> Text {
+        Text(Zeroizing::new(String::with_capacity(capacity)))
+    }
+    pub fn push_str(&mut self, s: &str) {
+        let needed = self.0.len() + s.len();
+        if needed > self.0.capacity() {
+            let mut grown = Zeroizing::new(String::with_capacity(needed.max(1024) * 2));
+            grown.push_str(&self.0);
+            self.0 = grown;
+        }
+        self.0.push_str(s);
+    }
+    pub fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The bytes, moved out without a copy (the caller puts them in a zeroizing [`crate::Artifact`]).
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        std::mem::take(&mut *self.0).into_bytes()
+    }
+}
+
+impl fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// A buffer sized for embedding `blobs` as text.
+pub(crate) fn text_for(blobs: &[Blob]) -> Text {
+    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 8).sum::<usize>() + 8192)
+}
+
+/// Write `bytes` as `0xNN` items, `per_line` per line: each line is `indent`, the items joined by `, `, then
+/// `line_end` (`last_end` after the last line). Nothing is written for no bytes.
+pub(crate) fn write_hex(
+    out: &mut Text,
+    bytes: &[u8],
+    per_line: usize,
+    indent: &str,
+    line_end: &str,
+    last_end: &str,
+) {
+    let rows = bytes.chunks(per_line.max(1));
+    let count = rows.len();
+    for (n, row) in rows.enumerate() {
+        out.push_str(indent);
+        for (i, b) in row.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            push_hex_byte(out, *b);
+        }
+        out.push_str(if n + 1 == count { last_end } else { line_end });
+    }
+}
+
+/// Append `0xNN` (lowercase).
+pub(crate) fn push_hex_byte(out: &mut Text, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let text = [
+        b'0',
+        b'x',
+        DIGITS[usize::from(b >> 4)],
+        DIGITS[usize::from(b & 15)],
+    ];
+    if let Ok(text) = std::str::from_utf8(&text) {
+        out.push_str(text);
+    }
+}
+
+// ---- parameters shared by the source targets ----
+
+pub(crate) const EOL: ParamSpec = ParamSpec {
+    name: "eol",
+    help: "line ending inside the PEM text: lf, or crlf (Azure samples)",
+    default: Some("lf"),
+};
+pub(crate) const KEY_FORMAT: ParamSpec = ParamSpec {
+    name: "key-format",
+    help: "private key container: traditional (PKCS#1 for RSA, SEC1 for EC) or pkcs8",
+    default: Some("traditional"),
+};
+pub(crate) const PREFIX: ParamSpec = ParamSpec {
+    name: "prefix",
+    help: "prefix for every generated name, e.g. aws_ (a C identifier)",
+    default: Some(""),
+};
+pub(crate) const NAMES: ParamSpec = ParamSpec {
+    name: "names",
+    help: "exact names instead of the defaults, e.g. cert:certificate,key:private_key,root:root_ca (chain too)",
+    default: None,
+};
+
+/// `der` or `pem` from the `form` parameter.
+pub(crate) fn form_param(params: &Params, target: &str, default: Form) -> Result<Form> {
+    match params.str_or("form", default.name()) {
+        "der" => Ok(Form::Der),
+        "pem" => Ok(Form::Pem),
+        other => Err(unknown_value(target, "form", other, "der or pem")),
+    }
+}
+
+/// The `eol` parameter.
+pub(crate) fn eol_param(params: &Params, target: &str) -> Result<Eol> {
+    match params.str_or("eol", "lf") {
+        "lf" => Ok(Eol::Lf),
+        "crlf" => Ok(Eol::CrLf),
+        other => Err(unknown_value(target, "eol", other, "lf or crlf")),
+    }
+}
+
+/// The `key-format` parameter.
+pub(crate) fn key_format_param(params: &Params, target: &str) -> Result<KeyFormat> {
+    match params.str_or("key-format", "traditional") {
+        "traditional" => Ok(KeyFormat::Traditional),
+        "pkcs8" => Ok(KeyFormat::Pkcs8),
+        other => Err(unknown_value(
+            target,
+            "key-format",
+            other,
+            "traditional or pkcs8",
+        )),
+    }
+}
+
+/// An error for a parameter value that is not one of `choices`.
+pub(crate) fn unknown_value(target: &str, param: &str, value: &str, choices: &str) -> Error {
+    Error::new(
+        ErrorKind::Target,
+        format!("target {target}: {param} \"{value}\" is not known"),
+        format!("use {choices}"),
+    )
+}
+
+/// The `nul` parameter (default `default`); DER never takes a NUL.
+pub(crate) fn nul_param(params: &Params, target: &str, form: Form, default: bool) -> Result<bool> {
+    let nul = params.bool_or(target, "nul", default && form == Form::Pem)?;
+    if nul && form == Form::Der {
+        return Err(Error::new(
+            ErrorKind::Target,
+            format!("target {target}: nul=true with form=der would put a byte after the DER, which BearSSL and mbedTLS's DER parser reject"),
+            "drop nul for DER (DER has an exact length), or use form=pem when the parser needs a NUL-terminated string",
+        ));
+    }
+    Ok(nul)
+}
+
+/// Names of generated symbols: `prefix` + a per-piece default, or the exact `names` the user chose.
+pub(crate) struct Naming {
+    prefix: String,
+    names: BTreeMap<Part, String>,
+}
+
+impl Naming {
+    /// Read `prefix` and `names` (both checked to be C identifiers).
+    pub fn from_params(params: &Params, target: &str) -> Result<Naming> {
+        let prefix = params.str_or("prefix", "").to_string();
+        naming::check_identifier(target, "prefix", &prefix, true)?;
+        let mut names = BTreeMap::new();
+        for entry in params
+            .get("names")
+            .unwrap_or("")
+            .split(',')
+            .filter(|e| !e.is_empty())
+        {
+            let (part, name) = entry.split_once(':').unwrap_or((entry, ""));
+            let part = Part::parse(part.trim()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Target,
+                    format!("target {target}: names entry \"{entry}\" does not start with cert:, key:, chain: or root:"),
+                    "e.g. --param names=cert:certificate,key:private_key,root:root_ca",
+                )
+            })?;
+            naming::check_identifier(target, "names", name.trim(), false)?;
+            names.insert(part, name.trim().to_string());
+        }
+        Ok(Naming { prefix, names })
+    }
+    /// The user's exact name for a piece (with `_<n>` for the n-th DER chain certificate), if one was given.
+    pub fn chosen(&self, blob: &Blob) -> Option<String> {
+        self.names.get(&blob.part).map(|n| {
+            if blob.index > 0 {
+                format!("{n}_{}", blob.index)
+            } else {
+                n.clone()
+            }
+        })
+    }
+    /// The C name of a piece: the chosen name, or `prefix` + the `xxd -i` name of its file (`client_crt_der`).
+    pub fn c_name(&self, blob: &Blob) -> String {
+        self.chosen(blob)
+            .unwrap_or_else(|| format!("{}{}", self.prefix, naming::xxd_name(&blob.file)))
+    }
+    /// The prefix alone.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+/// Fail when two pieces would get the same name (e.g. the same name chosen twice in `names`).
+pub(crate) fn check_unique(target: &str, names: &[String]) -> Result<()> {
+    for (i, a) in names.iter().enumerate() {
+        if names[i + 1..].contains(a) {
+            return Err(Error::new(
+                ErrorKind::Target,
+                format!("target {target}: two pieces would both be named {a}"),
+                "give each of cert, key, chain and root its own name in the names parameter",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The length rule stated next to each array: the exact count and whether it includes the NUL.
+pub(crate) fn len_rule(len_name: &str, len: usize, nul: bool) -> String {
+    if nul {
+        format!(
+            "{} bytes + NUL; {len_name} = {len} includes the NUL (pass it to mbedTLS as is)",
+            len - 1
+        )
+    } else {
+        format!("{len} bytes, no NUL; {len_name} = {len}")
+    }
+}
