@@ -98,7 +98,7 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
                             ctx.describe(next)
                         ),
                         format!(
-                            "verify it with openssl: openssl verify -partial_chain -CAfile <{}> <{}>",
+                            "verify it with openssl: openssl verify -partial_chain -CAfile {} {}",
                             super::file_name(&next.origin.path),
                             super::file_name(&current.origin.path)
                         ),

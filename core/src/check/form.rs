@@ -176,7 +176,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 out.push(
                     Finding::of(
                         LABEL_MISMATCH,
-                        format!("{} ({}): {note}; stacks that trust the label (mbedTLS -0x3D00, wolfSSL) fail to parse it", file_name(&item.origin.path), item.origin),
+                        format!(
+                            "{}{}: {note}; stacks that trust the label (mbedTLS -0x3D00, wolfSSL) fail to parse it",
+                            file_name(&item.origin.path),
+                            item.origin.line.map(|l| format!(", line {l}")).unwrap_or_default()
+                        ),
                         repair_hint(&item.origin.path),
                     )
                     .in_path(item.origin.path.clone()),
@@ -244,7 +248,7 @@ fn finding(code: Code, path: Option<&str>, details: &[&str]) -> Finding {
                 .find(|d| d.contains("padding bytes"))
                 .and_then(|d| d.split(' ').next())
                 .map_or("NUL".to_string(), |n| format!("{n} NUL/0xFF"));
-            format!("{file} ends with {padding} byte(s) after the data (sizeof() instead of strlen(), or a padded flash dump): sent as is, the byte count is off by them, and wolfSSL and DER parsers reject them")
+            format!("{file} ends with {padding} byte(s) after the data (a C string's terminator, sizeof() instead of strlen(), or a padded flash dump): uploaded or embedded as is, the size counts them (Quectel QFUPL 1189 instead of 1188) and wolfSSL and DER parsers reject them; only in-memory PEM for mbedTLS needs a NUL, and targets add it where they need it")
         }
         "CP609" => format!("{file} holds more than certificates and keys ({}): modules that take the file as it is (nRF91 %CMNG, u-blox USECMNG, Quectel) reject it", printable(&details.join("; "))),
         "CP610" => format!("{file} has an EC PARAMETERS block before the key (openssl ecparam -genkey output): the nRF91 modem and other stacks reject the key written with it"),

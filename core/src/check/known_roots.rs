@@ -23,8 +23,8 @@ impl Cloud {
     /// Human name.
     pub fn name(self) -> &'static str {
         match self {
-            Cloud::AwsAts => "AWS IoT (ATS endpoint)",
-            Cloud::AwsLegacy => "AWS IoT (legacy endpoint)",
+            Cloud::AwsAts => "AWS IoT ATS endpoint",
+            Cloud::AwsLegacy => "AWS IoT legacy endpoint",
             Cloud::Azure => "Azure IoT Hub",
         }
     }

@@ -227,6 +227,16 @@ pub fn run(bundle: &Bundle, options: &CheckOptions) -> Vec<Finding> {
     findings
 }
 
+/// Whether `issuer`'s key made `child`'s signature: `Some(true)` or `Some(false)`, or `None` when certpack cannot
+/// verify that algorithm (it checks RSA PKCS#1 v1.5 and ECDSA P-256/P-384 with SHA-256/384/512).
+pub fn signature_valid(child: &Certificate, issuer: &Certificate) -> Option<bool> {
+    match verify::signed_by(child, issuer) {
+        verify::Verified::Valid => Some(true),
+        verify::Verified::Invalid => Some(false),
+        verify::Verified::Unsupported(_) => None,
+    }
+}
+
 /// The worst severity among `findings`.
 pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()

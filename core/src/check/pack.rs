@@ -81,15 +81,16 @@ pub fn pack_after_check(
                 list.join("; ")
             ),
             format!(
-                "fix them (certpack check PATH... --target {target} shows the fix for each; docs/checks.md explains every code), or force the write (--force; force=True in Python; force: true in JS)"
+                "certpack check PATH... --target {target} shows the fix for each (docs/checks.md explains every code); to write anyway, force it (--force; force=True in Python; force: true in JS)"
             ),
         ));
     }
     let mut artifacts = target::pack(bundle, target, params)?;
     for f in &errors {
+        let title = super::code(f.code).map_or("", |c| c.title);
         artifacts.notes.push(format!(
-            "written with force despite check error {}: {}",
-            f.code, f.message
+            "written with force despite check error {} ({title})",
+            f.code
         ));
     }
     Ok(CheckedPack {

@@ -131,7 +131,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     INTERMEDIATE_AS_ROOT,
                     format!(
                         "{} is an intermediate CA (issued by {}), not a root: pinned as the trust anchor it stops working when the server's chain changes (Amazon's 'Server CA 1B' intermediate expired 2025-10-19)",
-                        ctx.describe(item),
+                        common_name(cert),
                         issuer_common_name(cert)
                     ),
                     root_to_ship(ctx),
@@ -184,7 +184,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     "the only root given ({name}) is the CA that issued the device certificate, so it would be shipped as the server's root: the server's certificate does not chain to it and the handshake fails"
                 ),
                 format!(
-                    "keep the device CA for registration and the client chain only, and add the server's root: {}",
+                    "keep the device CA for registration and the client chain only; {}",
                     root_to_ship(ctx)
                 ),
             )
@@ -251,7 +251,7 @@ fn endpoint<'a>(ctx: &Context<'a>, server_root: &'a Item, out: &mut Vec<Finding>
         Finding::of(
             code,
             format!(
-                "the server root {name} is not one {host} ({}) chains to: the handshake fails with 'certificate not correctly signed by trusted CA' (mbedTLS -0x2700)",
+                "the server root {name} is not a root that {host} ({}) chains to: the handshake fails with 'certificate not correctly signed by trusted CA' (mbedTLS -0x2700)",
                 cloud.name()
             ),
             hint,
@@ -326,6 +326,12 @@ fn root_to_ship(ctx: &Context<'_>) -> String {
                 .and_then(|l| l.certificate())
                 .filter(|c| super::chain::is_aws_issued(c))
                 .map(|_| Cloud::AwsAts)
+        })
+        .or_else(|| {
+            // A pinned server certificate names the cloud it was copied from.
+            ctx.certificates()
+                .filter(|(_, c)| looks_like_server(c))
+                .find_map(|(_, c)| cloud_of_endpoint(&common_name(c).replace("CN=*.", "x.")))
         });
     match cloud {
         Some(Cloud::AwsAts) | Some(Cloud::AwsLegacy) => {

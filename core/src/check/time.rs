@@ -106,7 +106,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                             cert.not_before()
                         ),
                         format!(
-                            "make sure the device clock is synchronised before the TLS handshake ({})",
+                            "make sure the device clock is synchronised before the TLS handshake: {}",
                             clock_hint(ctx)
                         ),
                     )
