@@ -661,3 +661,44 @@ fn every_testdata_input_checks_without_panicking() {
         }
     }
 }
+
+#[test]
+fn extreme_clocks_do_not_panic() {
+    let bundle = load(&["azure/x509"]);
+    for t in [i64::MIN, -1, 0, i64::MAX] {
+        for modem in [None, Some(&MODEM as &'static dyn Target)] {
+            let opts = CheckOptions {
+                now: Some(Timestamp(t)),
+                device_time: Some(Timestamp(t)),
+                target: modem,
+                expiry_warning_days: Some(u32::MAX),
+                ..Default::default()
+            };
+            let _ = check::run(&bundle, &opts);
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Damaged certificates (one byte changed anywhere) either fail to load or check without panicking.
+    #[test]
+    fn damaged_chains_check_without_panicking(index in 0usize..4096, value: u8) {
+        static CHAIN: std::sync::OnceLock<(Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+        let (device, intermediate) = CHAIN.get_or_init(|| {
+            let bundle = load(&["aws/rsa"]);
+            let device = bundle.leaf().unwrap().certificate().unwrap().der().to_vec();
+            (device, cert("gen/aws-standin-ca.pem").der().to_vec())
+        });
+        for (n, der) in [device.clone(), intermediate.clone()].into_iter().enumerate() {
+            let mut damaged = der;
+            let at = index % damaged.len();
+            damaged[at] = value;
+            let (a, b) = if n == 0 { (damaged, intermediate.clone()) } else { (device.clone(), damaged) };
+            let inputs = [Input::from_bytes("a.der", a), Input::from_bytes("b.der", b)];
+            if let Ok(bundle) = Bundle::load(&inputs, &LoadOptions::default()) {
+                let _ = check::run(&bundle, &options());
+            }
+        }
+    }
+}

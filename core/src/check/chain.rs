@@ -110,7 +110,9 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
             current = next;
             continue;
         }
-        let (issuer_item, _) = results[0];
+        let Some((issuer_item, _)) = results.first() else {
+            break;
+        };
         out.push(
             Finding::of(
                 BAD_SIGNATURE,

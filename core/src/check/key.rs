@@ -114,7 +114,7 @@ fn several_keys(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .map(|k| k.origin.to_string())
         .unwrap_or_default();
     let all: Vec<String> = keys.iter().map(|k| k.origin.to_string()).collect();
-    out.push(Finding::of(
+    let mut finding = Finding::of(
         SEVERAL_KEYS,
         format!(
             "{} private keys were given ({}); only the one in {used} is used",
@@ -122,7 +122,14 @@ fn several_keys(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             all.join(", ")
         ),
         "give only the private key that belongs to the device certificate; keys from other downloads get mixed up when flashed by name",
-    ));
+    );
+    if let Some(unused) = keys
+        .iter()
+        .find(|k| ctx.bundle.key().is_none_or(|used| !std::ptr::eq(used, **k)))
+    {
+        finding = finding.in_path(unused.origin.path.clone());
+    }
+    out.push(finding);
 }
 
 /// Non-CA certificates other than the leaf that do not look like server certificates (those are CP204).
@@ -130,7 +137,10 @@ fn several_leaves(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let others: Vec<&Item> = ctx
         .certificates()
         .filter(|(item, cert)| {
-            item.role == Role::Leaf && !ctx.is_leaf(item) && !super::roots::looks_like_server(cert)
+            item.role == Role::Leaf
+                && !ctx.is_leaf(item)
+                && !super::roots::looks_like_server(cert)
+                && !cert.is_self_issued()
         })
         .map(|(item, _)| item)
         .collect();

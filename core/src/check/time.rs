@@ -70,14 +70,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         "{} expired on {} ({} days before {})",
                         ctx.describe(item),
                         end,
-                        (reference.0 - end.0) / DAY,
+                        reference.0.saturating_sub(end.0) / DAY,
                         date(reference)
                     ),
                     renew_hint(ctx, item, cert, true),
                 )
                 .in_path(item.origin.path.clone()),
             );
-        } else if end.0 - reference.0 <= window {
+        } else if end.0.saturating_sub(reference.0) <= window {
             out.push(
                 Finding::of(
                     EXPIRES_SOON,
@@ -85,7 +85,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         "{} expires on {}, in {} days",
                         ctx.describe(item),
                         end,
-                        (end.0 - reference.0) / DAY
+                        end.0.saturating_sub(reference.0) / DAY
                     ),
                     renew_hint(ctx, item, cert, false),
                 )
@@ -95,7 +95,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     if let (Some(now), Some(leaf)) = (options.now, ctx.bundle.leaf()) {
         if let Some(cert) = leaf.certificate() {
-            let age = now.0 - cert.not_before().0;
+            let age = now.0.saturating_sub(cert.not_before().0);
             if (0..FRESH).contains(&age) {
                 out.push(
                     Finding::of(
