@@ -8,8 +8,10 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use certpack::check::{self, CheckOptions, PackOptions, Report, Severity};
 use certpack::convert::{ConvertOptions, Form};
 use certpack::encode::{Eol, PemStyle};
+use certpack::time::Timestamp;
 use certpack::{Bundle, Error, ErrorKind, LoadOptions, Params};
 use clap::{Args, Parser, Subcommand};
 use zeroize::Zeroizing;
@@ -22,11 +24,13 @@ Examples:
   certpack convert device.key.pem --to pkcs8 --pem -o out
   certpack targets
   certpack pack testdata/aws/rsa --target der -o out/esp
+  certpack check testdata/aws/rsa --endpoint a1b2c3-ats.iot.eu-west-1.amazonaws.com
 
 Exit codes:
-  0 success   2 usage error   3 bad input   4 target/parameter error
-  5 output refused (exists, or would overwrite an input)   6 check found errors
-  7 batch: some devices failed (the others are complete)";
+  0 success (check: no error; warnings and infos are printed)   2 usage error   3 bad input
+  4 target/parameter error   5 output refused (exists, or would overwrite an input)
+  6 check found errors (check --strict: errors or warnings; pack: refused, nothing written)
+  7 batch: some devices failed (the others are complete; see summary.csv)";
 
 #[derive(Parser)]
 #[command(name = "certpack", version, about = "Turn AWS IoT / Azure IoT Hub certificate bundles into what devices and modules expect, and check them first.", after_help = EXAMPLES)]
@@ -89,6 +93,7 @@ enum Command {
         force: bool,
     },
     /// Write the files for one device target (flash images, headers, AT scripts) plus manifest.json and README.txt.
+    /// Runs `certpack check` for the target first and writes nothing when it finds an error (unless --force).
     #[command(
         after_help = "Example:\n  certpack pack testdata/aws/rsa --target der -o out\n  certpack pack testdata/aws/rsa --target pem --param eol=crlf -o out"
     )]
@@ -104,9 +109,43 @@ enum Command {
         /// Output folder.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
-        /// Replace existing output files (inputs are never overwritten).
+        /// Write even when the check finds errors (they are recorded in manifest.json), and replace existing
+        /// output files (inputs are never overwritten).
         #[arg(long)]
         force: bool,
+        /// The endpoint the device connects to, for the root check (default: the target's endpoint parameter).
+        #[arg(long, value_name = "HOST")]
+        endpoint: Option<String>,
+        /// The device's clock, for the validity check (default: the target's typical power-on clock).
+        #[arg(long, value_name = "TIME")]
+        device_time: Option<String>,
+    },
+    /// Check a bundle for the mistakes that make devices fail (wrong key, wrong root, clock, chain, file form).
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Check against this target's capabilities and power-on clock (see `certpack targets`).
+        #[arg(long, short)]
+        target: Option<String>,
+        /// The endpoint the device connects to (e.g. a1b2c3-ats.iot.eu-west-1.amazonaws.com, myhub.azure-devices.net).
+        #[arg(long, value_name = "HOST")]
+        endpoint: Option<String>,
+        /// The device's clock: 2024-05-01, 2024-05-01T12:00:00Z or Unix seconds (e.g. 1980-01-06 for a modem RTC).
+        #[arg(long, value_name = "TIME")]
+        device_time: Option<String>,
+        /// Warn when a certificate (roots included) expires within this many days.
+        #[arg(long, value_name = "N", default_value_t = check::DEFAULT_EXPIRY_WARNING_DAYS)]
+        expiry_days: u32,
+        /// Check as if the current time were TIME (default: the system clock).
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Print JSON: {"findings": [{code, severity, message, hint, path}], "worst", "counts"}.
+        #[arg(long)]
+        json: bool,
+        /// Exit with 6 on warnings too.
+        #[arg(long)]
+        strict: bool,
     },
     /// Pack a whole fleet: a folder of device folders, or a CSV/JSONL manifest; one output folder per device.
     #[command(
@@ -141,6 +180,15 @@ enum Command {
         json: bool,
     },
 }
+
+const CHECK_HELP: &str = "\
+Examples:
+  certpack check testdata/aws/rsa
+  certpack check device/ --endpoint a1b2c3-ats.iot.eu-west-1.amazonaws.com --device-time 1980-01-06
+  certpack check device/ --target der --json
+
+Exit codes: 0 no error (warnings and infos are printed), 6 at least one error (--strict: or a warning),
+3 the inputs cannot be read, 4 unknown target. Every code is explained in docs/checks.md.";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -258,10 +306,22 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             params,
             output,
             force,
+            endpoint,
+            device_time,
         } => {
             let bundle = load(&input)?;
             let params = parse_params(&params)?;
-            let artifacts = certpack::target::pack(&bundle, &target, &params)?;
+            let options = PackOptions {
+                force,
+                endpoint,
+                device_time: device_time.as_deref().map(Timestamp::parse).transpose()?,
+                now: Some(system_now()),
+                expiry_warning_days: None,
+            };
+            let findings = check::check_for_pack(&bundle, &target, &params, &options)?;
+            print_pack_findings(&findings, force);
+            let artifacts =
+                check::pack_after_check(&bundle, &target, &params, findings, force)?.artifacts;
             let written = output::write_files(
                 &output,
                 &artifacts.all_files(),
@@ -289,6 +349,44 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
                 force,
                 jobs,
                 passphrase,
+            });
+        }
+        Command::Check {
+            input,
+            target,
+            endpoint,
+            device_time,
+            expiry_days,
+            now,
+            json,
+            strict,
+        } => {
+            let bundle = load(&input)?;
+            let options = CheckOptions {
+                target: target.as_deref().map(certpack::target::find).transpose()?,
+                endpoint,
+                device_time: device_time.as_deref().map(Timestamp::parse).transpose()?,
+                now: Some(match now {
+                    Some(t) => Timestamp::parse(&t)?,
+                    None => system_now(),
+                }),
+                expiry_warning_days: Some(expiry_days),
+            };
+            let report = Report::new(check::run(&bundle, &options));
+            if json {
+                print!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text(colour_stdout()));
+            }
+            let fail = match report.worst {
+                Some(Severity::Error) => true,
+                Some(Severity::Warning) => strict,
+                _ => false,
+            };
+            return Ok(if fail {
+                ExitCode::from(6)
+            } else {
+                ExitCode::SUCCESS
             });
         }
         Command::Targets { json } => {
@@ -323,4 +421,31 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The system clock, for the time checks (the core never reads it).
+fn system_now() -> Timestamp {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// Colours only on a terminal, and never with NO_COLOR set (https://no-color.org).
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Before a pack: errors and warnings on stderr (infos are for `certpack check`).
+fn print_pack_findings(findings: &[check::Finding], force: bool) {
+    for f in findings.iter().filter(|f| f.severity > Severity::Info) {
+        let what = if f.severity == Severity::Error && force {
+            "error (forced)"
+        } else {
+            f.severity.name()
+        };
+        eprintln!("check {what} {}: {}", f.code, f.message);
+        eprintln!("    fix: {}", f.hint);
+    }
 }

@@ -1,0 +1,200 @@
+//! CP1xx: the private key and the device certificate belong together, and nothing is mixed up (F6).
+
+use super::{file_name, Code, Context, Finding, Severity};
+use crate::item::{Content, Item, Role};
+
+pub(super) const MISMATCH: Code = Code::new(
+    "CP101",
+    Severity::Error,
+    "the private key does not belong to the device certificate",
+);
+pub(super) const NAMES_SWAPPED: Code = Code::new(
+    "CP102",
+    Severity::Warning,
+    "a file named like a key holds a certificate, or the reverse",
+);
+pub(super) const SEVERAL_KEYS: Code =
+    Code::new("CP103", Severity::Warning, "more than one private key");
+pub(super) const SEVERAL_LEAVES: Code = Code::new(
+    "CP104",
+    Severity::Warning,
+    "more than one device certificate",
+);
+pub(super) const NOT_CHECKED: Code = Code::new(
+    "CP105",
+    Severity::Info,
+    "key match not checked: the device certificate or the key is missing",
+);
+pub(super) const AWS_ID_MISMATCH: Code = Code::new(
+    "CP106",
+    Severity::Warning,
+    "the AWS CLI JSON's certificateId is not its certificate's",
+);
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let bundle = ctx.bundle;
+    let leaf = bundle.leaf().and_then(|i| i.certificate().map(|c| (i, c)));
+    let key = bundle.key();
+    match (leaf, key) {
+        (Some((leaf_item, cert)), Some(key_item)) => {
+            if bundle.key_matches_leaf() == Some(false) {
+                let id = cert.aws_certificate_id();
+                let prefix: String = id.chars().take(10).collect();
+                out.push(
+                    Finding::of(
+                        MISMATCH,
+                        format!(
+                            "the private key in {} does not belong to the device certificate in {} (certificate ID {prefix}...): the TLS handshake fails at CertificateVerify",
+                            key_item.origin, leaf_item.origin
+                        ),
+                        format!(
+                            "use the key that was created with this certificate (the AWS console names them {prefix}-certificate.pem.crt and {prefix}-private.pem.key); if that key is lost, create a new certificate (aws iot create-keys-and-certificate --set-as-active) and attach it to the thing and policy"
+                        ),
+                    )
+                    .in_path(key_item.origin.path.clone()),
+                );
+            }
+        }
+        (Some((leaf_item, _)), None) => out.push(
+            Finding::of(
+                NOT_CHECKED,
+                "no private key was given, so whether it belongs to the device certificate was not checked",
+                "add the private key file (<id>-private.pem.key from the AWS console, device.key.pem for Azure) to check the pair",
+            )
+            .in_path(leaf_item.origin.path.clone()),
+        ),
+        (None, Some(key_item)) => out.push(
+            Finding::of(
+                NOT_CHECKED,
+                "no device certificate was given, so whether the private key belongs to it was not checked",
+                "add the device certificate (<id>-certificate.pem.crt from the AWS console) to check the pair",
+            )
+            .in_path(key_item.origin.path.clone()),
+        ),
+        (None, None) => {}
+    }
+    several_keys(ctx, out);
+    several_leaves(ctx, out);
+    swapped_names(ctx, out);
+    for note in bundle.notes() {
+        if note.contains("the JSON's certificateId") {
+            let path = ctx
+                .bundle
+                .items()
+                .iter()
+                .map(|i| i.origin.path.as_str())
+                .find(|p| note.starts_with(&format!("{p}: ")));
+            let text = path.map_or(note.as_str(), |p| &note[p.len() + 2..]);
+            let mut finding = Finding::of(
+                AWS_ID_MISMATCH,
+                text.to_string(),
+                "use the unedited output of aws iot create-keys-and-certificate, or check the certificate ID in the AWS console (Security > Certificates) against the sha256 that certpack inspect prints",
+            );
+            if let Some(p) = path {
+                finding = finding.in_path(p);
+            }
+            out.push(finding);
+        }
+    }
+}
+
+fn several_keys(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let keys: Vec<&Item> = ctx
+        .bundle
+        .items()
+        .iter()
+        .filter(|i| matches!(i.content, Content::PrivateKey(_)))
+        .collect();
+    if keys.len() < 2 {
+        return;
+    }
+    let used = ctx
+        .bundle
+        .key()
+        .map(|k| k.origin.to_string())
+        .unwrap_or_default();
+    let all: Vec<String> = keys.iter().map(|k| k.origin.to_string()).collect();
+    let mut finding = Finding::of(
+        SEVERAL_KEYS,
+        format!(
+            "{} private keys were given ({}); only the one in {used} is used",
+            keys.len(),
+            all.join(", ")
+        ),
+        "give only the private key that belongs to the device certificate; keys from other downloads get mixed up when flashed by name",
+    );
+    if let Some(unused) = keys
+        .iter()
+        .find(|k| ctx.bundle.key().is_none_or(|used| !std::ptr::eq(used, **k)))
+    {
+        finding = finding.in_path(unused.origin.path.clone());
+    }
+    out.push(finding);
+}
+
+/// Non-CA certificates other than the leaf that do not look like server certificates (those are CP204).
+fn several_leaves(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let others: Vec<&Item> = ctx
+        .certificates()
+        .filter(|(item, cert)| {
+            item.role == Role::Leaf
+                && !ctx.is_leaf(item)
+                && !super::roots::looks_like_server(cert)
+                && !cert.is_self_issued()
+        })
+        .map(|(item, _)| item)
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let used = ctx
+        .bundle
+        .leaf()
+        .map(|l| l.origin.to_string())
+        .unwrap_or_default();
+    let extra: Vec<String> = others.iter().map(|i| i.origin.to_string()).collect();
+    out.push(
+        Finding::of(
+            SEVERAL_LEAVES,
+            format!(
+                "more than one device certificate was given: {} also holds one; only the one in {used} (the one the key belongs to) is used",
+                extra.join(", ")
+            ),
+            "give only the device certificate that belongs to the key; certificates from several console downloads get mixed up",
+        )
+        .in_path(others[0].origin.path.clone()),
+    );
+}
+
+/// A certificate in a file named like a private key, or a private key in a file named like a certificate.
+fn swapped_names(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for path in ctx.input_paths() {
+        let items = ctx.items_from(path);
+        let name = file_name(path).to_ascii_lowercase();
+        let named_key = name.contains("private") || name.ends_with(".key");
+        let named_cert = !name.contains("key")
+            && (name.contains("certificate")
+                || name.contains("cert.")
+                || name.ends_with(".crt")
+                || name.ends_with(".cer"));
+        let all_certs = items.iter().all(|i| i.certificate().is_some());
+        let all_keys = items
+            .iter()
+            .all(|i| matches!(i.content, Content::PrivateKey(_)));
+        let what = if named_key && all_certs {
+            "is named like a private key but holds a certificate"
+        } else if named_cert && all_keys {
+            "is named like a certificate but holds a private key"
+        } else {
+            continue;
+        };
+        out.push(
+            Finding::of(
+                NAMES_SWAPPED,
+                format!("{} {what}: the certificate and key files were swapped", file_name(path)),
+                "rename the files after their content (certpack reads them by content, but module slots and tools that go by name put them in the wrong place: Quectel clientcert must get the certificate, clientkey the key)",
+            )
+            .in_path(path),
+        );
+    }
+}
