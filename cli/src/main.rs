@@ -201,6 +201,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Write to stdout; a closed pipe (`certpack targets | head`) ends the program quietly instead of panicking.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("certpack: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::Target | ErrorKind::Missing => 4,
@@ -253,7 +269,7 @@ pub(crate) fn parse_params(raw: &[String]) -> certpack::Result<Params> {
 
 fn print_written(paths: &[PathBuf]) {
     for p in paths {
-        println!("wrote {}", p.display());
+        out(&format!("wrote {}\n", p.display()));
     }
 }
 
@@ -263,9 +279,9 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             let bundle = load(&input)?;
             let report = certpack::report::inspect(&bundle);
             if json {
-                print!("{}", report.to_json());
+                out(&report.to_json());
             } else {
-                print!("{}", report.to_text());
+                out(&report.to_text());
             }
         }
         Command::Convert {
@@ -374,9 +390,9 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             };
             let report = Report::new(check::run(&bundle, &options));
             if json {
-                print!("{}", report.to_json());
+                out(&report.to_json());
             } else {
-                print!("{}", report.to_text(colour_stdout()));
+                out(&report.to_text(colour_stdout()));
             }
             let fail = match report.worst {
                 Some(Severity::Error) => true,
@@ -403,19 +419,19 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
                         })
                     })
                     .collect();
-                println!(
-                    "{}",
+                out(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&list).unwrap_or_default()
-                );
+                ));
             } else {
                 let width = targets.iter().map(|t| t.name().len()).max().unwrap_or(0);
                 for t in targets {
-                    println!(
-                        "{:<width$}  {:<9}  {}",
+                    out(&format!(
+                        "{:<width$}  {:<9}  {}\n",
                         t.name(),
                         t.family().name(),
                         t.summary()
-                    );
+                    ));
                 }
             }
         }

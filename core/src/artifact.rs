@@ -121,8 +121,14 @@ struct ManifestFile<'a> {
     name: &'a str,
     size: usize,
     sha256: String,
-    #[serde(flatten)]
-    artifact: &'a Artifact,
+    description: &'a str,
+    secret: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flash: &'a Option<Flash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_command: &'a Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    meta: &'a BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -163,7 +169,11 @@ impl Artifacts {
                     name: &a.name,
                     size: a.bytes.len(),
                     sha256: a.sha256_hex(),
-                    artifact: a,
+                    description: &a.description,
+                    secret: a.secret,
+                    flash: &a.flash,
+                    at_command: &a.at_command,
+                    meta: &a.meta,
                 })
                 .collect(),
             notes: &self.notes,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::Bundle;
 use crate::cert::hex;
-use crate::check::{self, CheckOptions, Severity};
+use crate::check::{self, PackOptions, Severity};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{Input, LoadOptions};
 use crate::target::{self, Params};
@@ -366,38 +366,23 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
     let mut files = Vec::new();
+    let pack_options = PackOptions {
+        force: options.force,
+        now: options.now,
+        ..Default::default()
+    };
     for name in &options.targets {
         let target = target::find(name)?;
-        let check_options = CheckOptions {
-            target: Some(target),
-            now: options.now,
-            ..Default::default()
-        };
-        let found = check::run(&bundle, &check_options);
-        let errors: Vec<&str> = found
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| f.code)
-            .collect();
-        if !errors.is_empty() && !options.force {
-            return Err(Error::new(
-                ErrorKind::CheckFailed,
-                format!(
-                    "check found errors for target {name}: {}",
-                    errors.join(", ")
-                ),
-                "run certpack check on this device for details, or pass --force",
-            ));
-        }
+        let checked =
+            check::pack_checked(&bundle, name, &params_for(target, &params), &pack_options)?;
         findings.extend(
-            found
+            checked
+                .findings
                 .iter()
                 .filter(|f| f.severity > Severity::Info)
                 .map(|f| f.code.to_string()),
         );
-        let target_params = params_for(target, &params);
-        let artifacts = target::pack(&bundle, name, &target_params)?;
-        for (file, bytes) in artifacts.all_files() {
+        for (file, bytes) in checked.artifacts.all_files() {
             files.push((format!("{name}/{file}"), bytes));
         }
     }

@@ -374,6 +374,14 @@ impl PrivateKey {
             .clone()
             .unwrap_or_else(|| self.pkcs8.clone())
     }
+    /// The PEM label of [`PrivateKey::traditional_der`]: `RSA PRIVATE KEY`, `EC PRIVATE KEY`, or `PRIVATE KEY`.
+    pub fn traditional_label(&self) -> &'static str {
+        match (&self.algorithm, &self.traditional) {
+            (KeyAlgorithm::Rsa { .. }, Some(_)) => crate::encode::RSA_PRIVATE_KEY,
+            (KeyAlgorithm::Ec { .. }, Some(_)) => crate::encode::EC_PRIVATE_KEY,
+            _ => crate::encode::PRIVATE_KEY,
+        }
+    }
     /// The key in the container it arrived in (an encrypted key comes back decrypted, as PKCS#8).
     pub fn original_der(&self) -> Zeroizing<Vec<u8>> {
         match self.form {

@@ -22,14 +22,7 @@ fn key_der(bundle: &Bundle, params: &Params, target: &str) -> Result<Option<KeyD
         return Ok(None);
     };
     Ok(Some(match params.str_or("key-format", "traditional") {
-        "traditional" => (
-            key.traditional_der(),
-            if key.algorithm().family() == "rsa" {
-                encode::RSA_PRIVATE_KEY
-            } else {
-                encode::EC_PRIVATE_KEY
-            },
-        ),
+        "traditional" => (key.traditional_der(), key.traditional_label()),
         "pkcs8" => (key.pkcs8_der(), encode::PRIVATE_KEY),
         other => {
             return Err(Error::new(
