@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod artifact;
 pub mod at;
 pub mod bundle;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod input;
 pub mod item;
 pub mod key;
+pub mod output;
 pub mod report;
 pub mod target;
 pub mod time;
