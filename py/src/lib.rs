@@ -76,11 +76,7 @@ fn make_exceptions(py: Python<'_>) -> PyResult<Exceptions> {
 }
 
 /// An exception instance of `class` with `str(e) == text` and the given attributes.
-fn exception(
-    class: &Bound<'_, PyType>,
-    text: &str,
-    attributes: &[(&str, Option<&str>)],
-) -> PyErr {
+fn exception(class: &Bound<'_, PyType>, text: &str, attributes: &[(&str, Option<&str>)]) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let value = class.call1((text,))?;
         for (name, field) in attributes {
@@ -165,7 +161,10 @@ type OutputParts<'py> = (String, Vec<Bound<'py, PyBytes>>);
 fn output_parts<'py>(py: Python<'py>, out: &api::Output) -> OutputParts<'py> {
     (
         out.to_json(),
-        out.files.iter().map(|f| PyBytes::new(py, &f.bytes)).collect(),
+        out.files
+            .iter()
+            .map(|f| PyBytes::new(py, &f.bytes))
+            .collect(),
     )
 }
 
@@ -256,7 +255,11 @@ impl PyBundle {
 /// Load a bundle from paths (files or folders) and `(name or None, bytes)` pairs.
 #[pyfunction]
 #[pyo3(signature = (sources, passphrase=None))]
-fn load(py: Python<'_>, sources: Vec<Source<'_>>, passphrase: Option<String>) -> PyResult<PyBundle> {
+fn load(
+    py: Python<'_>,
+    sources: Vec<Source<'_>>,
+    passphrase: Option<String>,
+) -> PyResult<PyBundle> {
     guarded(py, || {
         let mut inputs = Vec::new();
         for (n, source) in sources.iter().enumerate() {
