@@ -24,6 +24,7 @@ for (const [buildName, lib] of Object.entries({ node, web })) {
           assert.ok(expected.kind, `the CLI packed ${target.name}; wasm threw ${e}`);
           assert.equal(e.kind, expected.kind);
           assert.equal(e.message, expected.message);
+          console.log(`pack ${target.name} from ${bundleName}: CLI and wasm both refuse it (${e.kind})`);
           return;
         }
         assert.ok(expected.files, `the CLI refused ${target.name} (${expected.message}); wasm packed it`);
