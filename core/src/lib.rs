@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod artifact;
 pub mod at;
 #[cfg(feature = "batch")]
@@ -27,6 +28,7 @@ pub mod input;
 pub mod integrity;
 pub mod item;
 pub mod key;
+pub mod output;
 pub mod report;
 pub mod target;
 pub mod time;

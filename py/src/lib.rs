@@ -1,49 +1,327 @@
-//! Python bindings: type and error conversion only; all logic is in the `certpack` crate.
+//! Python bindings (`certpack._native`): type and error conversion only. Every operation forwards to
+//! `certpack::api`; results cross as JSON text plus the exact bytes, and the thin layer in
+//! `python/certpack/__init__.py` turns them into Python objects.
 #![forbid(unsafe_code)]
 
-use pyo3::exceptions::PyValueError;
-use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use std::ffi::CString;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 
-/// Map a core error to a Python exception (one place).
-fn to_py(err: certpack::Error) -> PyErr {
-    PyValueError::new_err(format!("[{}] {err}", err.kind().code()))
+use certpack::api::{self, CheckRequest, PackOptions};
+use certpack::convert::{ConvertOptions, Form};
+use certpack::encode::{Eol, PemStyle};
+use certpack::output::{write_files as write_outputs, Guard};
+use certpack::{ErrorKind, Input, LoadOptions, Params};
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyType};
+use zeroize::Zeroizing;
+
+/// The exception classes: `CertpackError` and one subclass per [`ErrorKind`], made once at import.
+struct Exceptions {
+    base: Py<PyType>,
+    kinds: Vec<(ErrorKind, Py<PyType>)>,
 }
 
-/// Convert every item of the inputs (`(name, bytes)` pairs) into `form`; returns `(file name, bytes)` pairs.
-#[pyfunction]
-#[pyo3(signature = (inputs, form, pem=false, passphrase=None))]
-fn convert<'py>(
-    py: Python<'py>,
-    inputs: Vec<(String, Vec<u8>)>,
-    form: &str,
-    pem: bool,
-    passphrase: Option<String>,
-) -> PyResult<Vec<(String, Bound<'py, PyBytes>)>> {
-    let inputs: Vec<certpack::Input> = inputs
-        .into_iter()
-        .map(|(n, b)| certpack::Input::from_bytes(n, b))
+static EXCEPTIONS: PyOnceLock<Exceptions> = PyOnceLock::new();
+
+/// `unknown-format` -> `UnknownFormatError`.
+fn class_name(code: &str) -> String {
+    let mut name: String = code
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
         .collect();
-    let options = certpack::LoadOptions {
-        passphrase: passphrase.map(zeroize::Zeroizing::new),
+    name.push_str("Error");
+    name
+}
+
+fn cstring(text: &str) -> PyResult<CString> {
+    CString::new(text).map_err(|e| PyException::new_err(e.to_string()))
+}
+
+fn make_exceptions(py: Python<'_>) -> PyResult<Exceptions> {
+    let base = PyErr::new_type(
+        py,
+        &cstring("certpack.CertpackError")?,
+        Some(&cstring(
+            "Any certpack error. Attributes: kind (stable code), message, hint (the fix), path (the input), location.",
+        )?),
+        Some(&py.get_type::<PyException>()),
+        None,
+    )?;
+    let mut kinds = Vec::new();
+    for &kind in ErrorKind::ALL {
+        let doc = format!(
+            "{} Raised with kind \"{}\".",
+            api::error_kind_summary(kind),
+            kind.code()
+        );
+        let class = PyErr::new_type(
+            py,
+            &cstring(&format!("certpack.{}", class_name(kind.code())))?,
+            Some(&cstring(&doc)?),
+            Some(base.bind(py)),
+            None,
+        )?;
+        kinds.push((kind, class));
+    }
+    Ok(Exceptions { base, kinds })
+}
+
+/// An exception instance of `class` with `str(e) == text` and the given attributes.
+fn exception(class: &Bound<'_, PyType>, text: &str, attributes: &[(&str, Option<&str>)]) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let value = class.call1((text,))?;
+        for (name, field) in attributes {
+            value.setattr(*name, *field)?;
+        }
+        Ok(PyErr::from_value(value))
     };
-    let bundle = certpack::Bundle::load(&inputs, &options).map_err(to_py)?;
-    let mut convert = certpack::convert::ConvertOptions::new(
-        certpack::convert::Form::parse(form).map_err(to_py)?,
-    );
-    convert.pem = pem;
-    let out = certpack::convert::convert(&bundle, &convert).map_err(to_py)?;
-    Ok(out
-        .files
+    build().unwrap_or_else(|e| e)
+}
+
+/// Map a core error to its Python exception (the one place errors are converted).
+fn to_py(py: Python<'_>, err: &certpack::Error) -> PyErr {
+    let Some(exceptions) = EXCEPTIONS.get(py) else {
+        return PyException::new_err(err.to_string());
+    };
+    let class = exceptions
+        .kinds
         .iter()
-        .map(|a| (a.name.clone(), PyBytes::new(py, &a.bytes)))
-        .collect())
+        .find(|(k, _)| *k == err.kind())
+        .map_or(&exceptions.base, |(_, c)| c);
+    let location = err.location().map(|l| l.to_string());
+    exception(
+        class.bind(py),
+        &err.to_string(),
+        &[
+            ("kind", Some(err.kind().code())),
+            ("message", Some(err.message())),
+            ("hint", Some(err.hint())),
+            ("path", err.path()),
+            ("location", location.as_deref()),
+        ],
+    )
+}
+
+/// Run `f`; a core error becomes its exception, and a panic (a certpack bug) becomes a plain `CertpackError`
+/// without panic text.
+fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> certpack::Result<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(to_py(py, &err)),
+        Err(_) => Err(internal_error(py)),
+    }
+}
+
+fn internal_error(py: Python<'_>) -> PyErr {
+    let message = "certpack hit an internal error (a bug in certpack, not in your files)";
+    let Some(exceptions) = EXCEPTIONS.get(py) else {
+        return PyException::new_err(message);
+    };
+    exception(
+        exceptions.base.bind(py),
+        message,
+        &[
+            ("kind", Some("internal")),
+            ("message", Some(message)),
+            (
+                "hint",
+                Some("please report it with the command and, if you can, the input files"),
+            ),
+            ("path", None),
+            ("location", None),
+        ],
+    )
+}
+
+/// One input: a path (file or folder), or bytes with an optional name.
+#[derive(FromPyObject)]
+enum Source<'py> {
+    Named(Option<String>, Bound<'py, PyBytes>),
+    Path(PathBuf),
+}
+
+/// A loaded bundle (wrapped by `certpack.Bundle`).
+#[pyclass(module = "certpack._native", name = "Bundle", frozen)]
+struct PyBundle {
+    inner: certpack::Bundle,
+}
+
+/// Output metadata as JSON plus every file's bytes, in the same order.
+type OutputParts<'py> = (String, Vec<Bound<'py, PyBytes>>);
+
+fn output_parts<'py>(py: Python<'py>, out: &api::Output) -> OutputParts<'py> {
+    (
+        out.to_json(),
+        out.files
+            .iter()
+            .map(|f| PyBytes::new(py, &f.bytes))
+            .collect(),
+    )
+}
+
+#[pymethods]
+impl PyBundle {
+    /// The inspection report (items, certificate ID, key match, notes, positions) as JSON.
+    fn report_json(&self) -> String {
+        api::inspect(&self.inner).to_json()
+    }
+
+    /// Run every check; findings as JSON.
+    #[pyo3(signature = (target=None, endpoint=None, device_time=None, now=None, expiry_warning_days=None))]
+    fn check_json(
+        &self,
+        py: Python<'_>,
+        target: Option<String>,
+        endpoint: Option<String>,
+        device_time: Option<String>,
+        now: Option<i64>,
+        expiry_warning_days: Option<u32>,
+    ) -> PyResult<String> {
+        let request = CheckRequest {
+            target,
+            endpoint,
+            device_time,
+            now,
+            expiry_warning_days,
+        };
+        guarded(py, || {
+            api::check(&self.inner, &request).map(|f| api::findings_json(&f))
+        })
+    }
+
+    /// Pack for `target`; with `check`, refuse on check errors unless `force`.
+    #[pyo3(signature = (target, params, check, force, now=None, device_time=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn pack<'py>(
+        &self,
+        py: Python<'py>,
+        target: &str,
+        params: Vec<(String, String)>,
+        check: bool,
+        force: bool,
+        now: Option<i64>,
+        device_time: Option<String>,
+    ) -> PyResult<OutputParts<'py>> {
+        let mut p = Params::new();
+        for (name, value) in params {
+            p.set(&name, value);
+        }
+        let options = PackOptions {
+            check: check.then(|| CheckRequest {
+                now,
+                device_time,
+                ..Default::default()
+            }),
+            force,
+        };
+        let out = guarded(py, || api::pack(&self.inner, target, &p, &options))?;
+        Ok(output_parts(py, &out))
+    }
+
+    /// Convert every item into `form`.
+    #[pyo3(signature = (form, pem, crlf, final_newline))]
+    fn convert<'py>(
+        &self,
+        py: Python<'py>,
+        form: &str,
+        pem: bool,
+        crlf: bool,
+        final_newline: bool,
+    ) -> PyResult<OutputParts<'py>> {
+        let out = guarded(py, || {
+            let options = ConvertOptions {
+                form: Form::parse(form)?,
+                pem,
+                style: PemStyle {
+                    eol: if crlf { Eol::CrLf } else { Eol::Lf },
+                    final_newline,
+                },
+            };
+            api::convert(&self.inner, &options)
+        })?;
+        Ok(output_parts(py, &out))
+    }
+}
+
+/// Load a bundle from paths (files or folders) and `(name or None, bytes)` pairs.
+#[pyfunction]
+#[pyo3(signature = (sources, passphrase=None))]
+fn load(
+    py: Python<'_>,
+    sources: Vec<Source<'_>>,
+    passphrase: Option<String>,
+) -> PyResult<PyBundle> {
+    guarded(py, || {
+        let mut inputs = Vec::new();
+        for (n, source) in sources.iter().enumerate() {
+            match source {
+                Source::Path(path) => inputs.extend(Input::read_path(path)?),
+                Source::Named(Some(name), bytes) => {
+                    inputs.push(Input::from_bytes(name.as_str(), bytes.as_bytes()))
+                }
+                Source::Named(None, bytes) => {
+                    inputs.push(api::unnamed_input(n + 1, bytes.as_bytes()))
+                }
+            }
+        }
+        let options = LoadOptions {
+            passphrase: passphrase.map(Zeroizing::new),
+        };
+        certpack::Bundle::load(&inputs, &options).map(|inner| PyBundle { inner })
+    })
+}
+
+/// Every target with its parameters, as JSON.
+#[pyfunction]
+fn targets_json() -> String {
+    api::targets_json()
+}
+
+/// Write `files` under `directory` atomically, never over one of `inputs`, nor over existing files unless `force`.
+#[pyfunction]
+fn write_files(
+    py: Python<'_>,
+    directory: PathBuf,
+    files: Vec<(String, Bound<'_, PyBytes>)>,
+    inputs: Vec<PathBuf>,
+    force: bool,
+) -> PyResult<Vec<PathBuf>> {
+    let files: Vec<(String, Zeroizing<Vec<u8>>)> = files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), Zeroizing::new(bytes.as_bytes().to_vec())))
+        .collect();
+    guarded(py, || {
+        write_outputs(&directory, &files, &Guard::new(&inputs, force))
+    })
 }
 
 /// The native module `certpack._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    // A panic is caught and reported as CertpackError; the default hook would print its text.
+    std::panic::set_hook(Box::new(|_| {}));
+    let exceptions = EXCEPTIONS.get_or_try_init(py, || make_exceptions(py))?;
     m.add("__version__", certpack::VERSION)?;
-    m.add_function(wrap_pyfunction!(convert, m)?)?;
+    m.add("CertpackError", exceptions.base.clone_ref(py))?;
+    let by_kind = PyDict::new(py);
+    for (kind, class) in &exceptions.kinds {
+        m.add(class_name(kind.code()).as_str(), class.clone_ref(py))?;
+        by_kind.set_item(kind.code(), class.clone_ref(py))?;
+    }
+    m.add("ERROR_KINDS", by_kind)?;
+    m.add_class::<PyBundle>()?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(targets_json, m)?)?;
+    m.add_function(wrap_pyfunction!(write_files, m)?)?;
     Ok(())
 }

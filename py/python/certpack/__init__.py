@@ -1,5 +1,474 @@
-"""certpack: cloud IoT certificate bundles in every form a device or module expects."""
+"""certpack: cloud IoT certificate bundles in every form a device or module expects, checked first.
 
-from certpack._native import __version__, convert
+Three lines::
 
-__all__ = ["__version__", "convert"]
+    import certpack
+    bundle = certpack.load("downloads/aws-thing")          # files, folders, bytes
+    bundle.pack("esp32-at").write("out")                   # or "der", "pem", ... (certpack.targets())
+
+Everything is computed by the same Rust core as the ``certpack`` command line, so the bytes are identical.
+Errors are :class:`CertpackError` subclasses with ``.kind``, ``.message``, ``.hint`` (the fix) and ``.path``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+
+from certpack import _native
+from certpack._native import (
+    CertpackError,
+    CheckFailedError,
+    ContainerError,
+    DerError,
+    InvalidArgumentError,
+    IoError,
+    JsonError,
+    MissingError,
+    OutputExistsError,
+    PassphraseError,
+    PemError,
+    TargetError,
+    TooLargeError,
+    UnknownFormatError,
+    UnsupportedKeyError,
+    __version__,
+)
+
+TYPE_CHECKING = False  # not `from typing import ...`: importing typing costs `import certpack` a few ms
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Union
+
+    from typing_extensions import TypeAlias
+
+    Source: TypeAlias = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, "tuple[str, bytes]"]
+    """A path (file or folder), raw bytes, or ``(name, bytes)``."""
+    TimeLike: TypeAlias = Union[datetime, int, float, str]
+    """A ``datetime`` (naive means UTC), Unix seconds, or text such as ``2024-05-01`` / ``2024-05-01T12:00:00Z``."""
+
+__all__ = [
+    "Artifact",
+    "Artifacts",
+    "Bundle",
+    "CertpackError",
+    "CheckFailedError",
+    "ContainerError",
+    "DerError",
+    "Finding",
+    "Flash",
+    "InvalidArgumentError",
+    "IoError",
+    "Item",
+    "JsonError",
+    "MissingError",
+    "OutputExistsError",
+    "ParamInfo",
+    "PassphraseError",
+    "PemError",
+    "TargetError",
+    "TargetInfo",
+    "TooLargeError",
+    "UnknownFormatError",
+    "UnsupportedKeyError",
+    "__version__",
+    "load",
+    "targets",
+]
+
+
+def _json(text: str) -> Any:
+    import json  # imported on first use: keeps `import certpack` fast
+
+    return json.loads(text)
+
+
+def _time(value: datetime | int | float | str) -> datetime:
+    """RFC 3339 UTC text from the core (``2049-12-31T23:59:59Z``) or Unix seconds as an aware ``datetime``."""
+    if isinstance(value, str):
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
+def _seconds(value: datetime | int | float) -> int:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return int(value.timestamp())
+    return int(value)
+
+
+def _time_text(value: TimeLike | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(_seconds(value))
+
+
+def _param(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Item:
+    """One certificate or key of a bundle, as ``certpack inspect`` reports it."""
+
+    __slots__ = (
+        "path",
+        "role",
+        "encoding",
+        "label",
+        "line",
+        "key_algorithm",
+        "key_form",
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "sha256",
+        "sha1",
+        "is_ca",
+        "notes",
+    )
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.path: str = data["path"]
+        """Input path or name (``<bytes #N>`` for unnamed bytes)."""
+        self.role: str = data["role"]
+        """``leaf``, ``intermediate``, ``root``, ``private-key`` or ``public-key``."""
+        self.encoding: str = data["encoding"]
+        """How it was encoded in the input: ``pem``, ``der``, ``aws-json``, ..."""
+        self.label: str | None = data.get("label")
+        """PEM label, JSON field or container entry."""
+        self.line: int | None = data.get("line")
+        """Line where it starts (text inputs)."""
+        self.key_algorithm: str = data["key_algorithm"]
+        """``RSA 2048``, ``EC P-256``, ..."""
+        self.key_form: str | None = data.get("key_form")
+        """Private key container: ``pkcs1``, ``sec1``, ``pkcs8`` or ``encrypted-pkcs8``."""
+        self.subject: str | None = data.get("subject")
+        """Certificate subject."""
+        self.issuer: str | None = data.get("issuer")
+        """Certificate issuer."""
+        self.serial: str | None = data.get("serial")
+        """Serial number, hex."""
+        nb, na = data.get("not_before"), data.get("not_after")
+        self.not_before: datetime | None = _time(nb) if nb else None
+        """Start of validity (UTC)."""
+        self.not_after: datetime | None = _time(na) if na else None
+        """End of validity (UTC)."""
+        self.sha256: str | None = data.get("sha256")
+        """SHA-256 of the certificate DER: the AWS IoT certificate ID."""
+        self.sha1: str | None = data.get("sha1")
+        """SHA-1 of the certificate DER: the Azure thumbprint."""
+        self.is_ca: bool | None = data.get("is_ca")
+        """Basic constraints CA flag (certificates)."""
+        self.notes: list[str] = list(data["notes"])
+        """Repairs and remarks."""
+
+    def __repr__(self) -> str:
+        what = self.subject or self.key_algorithm
+        return f"<certpack.Item {self.role} {what!r} from {self.path!r}>"
+
+
+class Finding:
+    """One ``check`` diagnostic: a stable code, a severity, what is wrong and the concrete fix."""
+
+    __slots__ = ("code", "severity", "message", "hint", "path")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.code: str = data["code"]
+        """Stable code, e.g. ``CP101``."""
+        self.severity: str = data["severity"]
+        """``error``, ``warning`` or ``info``."""
+        self.message: str = data["message"]
+        """What is wrong, in one line."""
+        self.hint: str = data["hint"]
+        """The concrete fix."""
+        self.path: str | None = data.get("path")
+        """The input the finding concerns."""
+
+    def __repr__(self) -> str:
+        return f"<certpack.Finding {self.code} {self.severity}: {self.message}>"
+
+
+class Flash:
+    """Where a partition image is flashed."""
+
+    __slots__ = ("partition", "offset", "size")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.partition: str = data["partition"]
+        """Partition name."""
+        self.offset: int = data["offset"]
+        """Flash offset in bytes."""
+        self.size: int = data["size"]
+        """Partition size in bytes."""
+
+    def __repr__(self) -> str:
+        return f"<certpack.Flash {self.partition} at 0x{self.offset:x}, {self.size} bytes>"
+
+
+class Artifact:
+    """One output file: its exact bytes and what it is."""
+
+    __slots__ = ("name", "data", "description", "secret", "is_text", "sha256", "flash", "at_command", "meta")
+
+    def __init__(self, info: Mapping[str, Any], data: bytes) -> None:
+        self.name: str = info["name"]
+        """Relative path with ``/`` separators, e.g. ``client.crt.der``."""
+        self.data: bytes = data
+        """The exact bytes, identical to what ``certpack pack`` writes."""
+        self.description: str = info["description"]
+        """One line: what the file is."""
+        self.secret: bool = info["secret"]
+        """True when the file contains private key material."""
+        self.is_text: bool = info["text"]
+        """True when the file is text worth showing (UTF-8, no control characters but tab/CR/LF)."""
+        self.sha256: str = info["sha256"]
+        """SHA-256 of the bytes, lowercase hex."""
+        flash = info.get("flash")
+        self.flash: Flash | None = Flash(flash) if flash else None
+        """Flash placement, for partition images."""
+        self.at_command: str | None = info.get("at_command")
+        """The AT command that uploads or uses this file."""
+        self.meta: dict[str, str] = dict(info.get("meta", {}))
+        """Further values: integrity values a module echoes, symbol names, ..."""
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return len(self.data)
+
+    def text(self) -> str:
+        """The content as text (UTF-8)."""
+        return self.data.decode("utf-8")
+
+    def __repr__(self) -> str:
+        secret = ", secret" if self.secret else ""
+        return f"<certpack.Artifact {self.name} ({self.size} bytes{secret})>"
+
+
+class Artifacts(Mapping[str, bytes]):
+    """What ``pack`` or ``convert`` produced: a mapping of file name to bytes, plus metadata.
+
+    ``pack`` results include ``manifest.json`` and ``README.txt``, exactly as the command line writes them.
+    """
+
+    def __init__(self, parts: tuple[str, list[bytes]], inputs: list[str]) -> None:
+        info = _json(parts[0])
+        self.target: str = info["target"]
+        """Target name (``der``, ``esp32-at``, ``convert-pkcs8``, ...)."""
+        self.files: list[Artifact] = [Artifact(f, b) for f, b in zip(info["files"], parts[1])]
+        """Every file, in writing order."""
+        self.readme: str = info["readme"]
+        """How to use the files (the target's part of ``README.txt``)."""
+        self.notes: list[str] = list(info["notes"])
+        """Remarks: choices made, defaults applied, items skipped."""
+        self.findings: list[Finding] = [Finding(f) for f in info["findings"]]
+        """What ``check`` found before packing (empty when it did not run)."""
+        self._inputs = inputs
+
+    def __getitem__(self, name: str) -> bytes:
+        for f in self.files:
+            if f.name == name:
+                return f.data
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return (f.name for f in self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def write(self, directory: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+        """Write every file under ``directory`` (created if needed), atomically, never over an input file.
+
+        Existing files are refused with :class:`OutputExistsError` unless ``force``. Returns the paths written.
+        """
+        from pathlib import Path
+
+        files = [(f.name, f.data) for f in self.files]
+        return [Path(p) for p in _native.write_files(os.fspath(directory), files, self._inputs, force)]
+
+    def __repr__(self) -> str:
+        return f"<certpack.Artifacts {self.target}: {', '.join(self)}>"
+
+
+class Bundle:
+    """A device credential bundle: leaf certificate, chain, roots and private key, with roles assigned by content.
+
+    Create one with :func:`load`.
+    """
+
+    def __init__(self, native: _native.Bundle, inputs: list[str]) -> None:
+        self._native = native
+        self._inputs = inputs
+        self.report: dict[str, Any] = _json(native.report_json())
+        """The full inspection report, as ``certpack inspect --json`` prints it (plus item positions)."""
+        self.items: list[Item] = [Item(i) for i in self.report["items"]]
+        """Every item, in input order."""
+        self.certificate_id: str | None = self.report["certificate_id"]
+        """AWS IoT certificate ID of the leaf (SHA-256 of its DER)."""
+        self.key_matches_leaf: bool | None = self.report["key_matches_leaf"]
+        """Whether the private key belongs to the leaf; ``None`` when either is missing."""
+        self.notes: list[str] = list(self.report["notes"])
+        """Assembly notes and repairs."""
+
+    def _at(self, index: int | None) -> Item | None:
+        return None if index is None else self.items[index]
+
+    @property
+    def leaf(self) -> Item | None:
+        """The device certificate."""
+        return self._at(self.report["leaf"])
+
+    @property
+    def key(self) -> Item | None:
+        """The private key in use."""
+        return self._at(self.report["key"])
+
+    @property
+    def chain(self) -> list[Item]:
+        """Intermediate CA certificates, issuing order (the leaf's issuer first)."""
+        return [self.items[i] for i in self.report["chain"]]
+
+    @property
+    def roots(self) -> list[Item]:
+        """Root certificates: the server's trust anchors first, then the root of the device's own chain."""
+        return [self.items[i] for i in self.report["roots"]]
+
+    def check(
+        self,
+        target: str | None = None,
+        *,
+        endpoint: str | None = None,
+        device_time: TimeLike | None = None,
+        now: datetime | int | float | None = None,
+        expiry_warning_days: int | None = None,
+    ) -> list[Finding]:
+        """Run every check (for ``target`` and ``endpoint`` when given); errors first.
+
+        ``now`` defaults to the current time; ``device_time`` is the device's clock when it differs.
+        """
+        text = self._native.check_json(
+            target,
+            endpoint,
+            _time_text(device_time),
+            _seconds(time.time() if now is None else now),
+            expiry_warning_days,
+        )
+        return [Finding(f) for f in _json(text)]
+
+    def pack(
+        self,
+        target: str,
+        *,
+        check: bool = True,
+        force: bool = False,
+        now: datetime | int | float | None = None,
+        device_time: TimeLike | None = None,
+        params: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> Artifacts:
+        """The files for ``target`` (see :func:`targets`), plus ``manifest.json`` and ``README.txt``.
+
+        Target parameters are keyword arguments (``client_id="thing-1"`` is ``--param client-id=thing-1``) or a
+        ``params`` mapping (``{"client-id": "thing-1"}``). Runs ``check`` first and raises
+        :class:`CheckFailedError` on errors unless ``force`` (or ``check=False``).
+        """
+        merged = {**(params or {}), **kwargs}
+        pairs = [(name, _param(value)) for name, value in merged.items() if value is not None]
+        parts = self._native.pack(
+            target,
+            pairs,
+            check,
+            force,
+            _seconds(time.time() if now is None else now),
+            _time_text(device_time),
+        )
+        return Artifacts(parts, self._inputs)
+
+    def convert(
+        self, form: str, *, pem: bool = False, crlf: bool = False, final_newline: bool = True
+    ) -> Artifacts:
+        """Every item in one form: ``der``, ``pem``, ``pkcs1``, ``pkcs8``, ``sec1`` or ``spki``.
+
+        ``pem`` writes PEM for the key forms; ``crlf`` and ``final_newline`` shape PEM text (as ``certpack convert``).
+        """
+        return Artifacts(self._native.convert(form, pem, crlf, final_newline), self._inputs)
+
+    def __repr__(self) -> str:
+        roles = ", ".join(i.role for i in self.items)
+        return f"<certpack.Bundle [{roles}]>"
+
+
+class ParamInfo:
+    """A parameter a target accepts."""
+
+    __slots__ = ("name", "help", "default")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.name: str = data["name"]
+        """Name, kebab-case (pass it to ``pack`` with ``_``: ``client_id=...``)."""
+        self.help: str = data["help"]
+        """One line of help."""
+        self.default: str | None = data.get("default")
+        """Default value, when there is one."""
+
+    def __repr__(self) -> str:
+        return f"<certpack.ParamInfo {self.name} (default {self.default!r})>"
+
+
+class TargetInfo:
+    """An output target, as ``certpack targets`` lists it."""
+
+    __slots__ = ("name", "family", "summary", "params")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.name: str = data["name"]
+        """Name to pass to :meth:`Bundle.pack`."""
+        self.family: str = data["family"]
+        """``files``, ``espressif``, ``source`` or ``module``."""
+        self.summary: str = data["summary"]
+        """One line: what it writes and for which device."""
+        self.params: list[ParamInfo] = [ParamInfo(p) for p in data["params"]]
+        """Parameters it accepts."""
+
+    def __repr__(self) -> str:
+        return f"<certpack.TargetInfo {self.name}: {self.summary}>"
+
+
+def targets() -> list[TargetInfo]:
+    """Every output target with its parameters, in listing order."""
+    return [TargetInfo(t) for t in _json(_native.targets_json())]
+
+
+def load(*sources: Source, passphrase: str | None = None) -> Bundle:
+    """Load a bundle from files, folders (every file inside), raw bytes or ``(name, bytes)`` pairs.
+
+    Inputs are recognised by content (PEM, DER, AWS CLI JSON, device containers), never by file name.
+    ``passphrase`` decrypts an encrypted PKCS#8 key.
+    """
+    native_sources: list[str | tuple[str | None, bytes]] = []
+    inputs: list[str] = []
+    for source in sources:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            native_sources.append((None, bytes(source)))
+        elif isinstance(source, tuple):
+            name, data = source
+            native_sources.append((str(name), bytes(data)))
+        elif isinstance(source, (str, os.PathLike)):
+            path = os.fspath(source)
+            native_sources.append(path)
+            inputs.append(path)
+        else:
+            raise TypeError(
+                f"certpack.load takes paths, bytes or (name, bytes) pairs, not {type(source).__name__}"
+            )
+    return Bundle(_native.load(native_sources, passphrase), inputs)
