@@ -8,9 +8,9 @@ use zeroize::Zeroizing;
 
 use crate::artifact::{Artifacts, Flash};
 use crate::bundle::Bundle;
-use crate::check::{self, CheckOptions, Finding, Severity};
+use crate::check::{self, CheckOptions, Finding};
 use crate::convert::{self, ConvertOptions};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{ErrorKind, Result};
 use crate::input::Input;
 use crate::report::{self, InspectReport};
 use crate::target::{self, Params};
@@ -196,41 +196,27 @@ pub struct PackOptions {
 /// Pack `bundle` for the target `name`: check first (when asked), refuse on errors unless forced, then produce
 /// the files plus `manifest.json` and `README.txt`, exactly as `certpack pack` writes them.
 pub fn pack(bundle: &Bundle, name: &str, params: &Params, options: &PackOptions) -> Result<Output> {
-    let found = target::find(name)?;
-    target::validate_params(found, params)?;
-    let findings = match &options.check {
-        Some(request) => {
-            let mut request = request.clone();
-            request.target = Some(name.to_string());
-            if request.endpoint.is_none() {
-                request.endpoint = params.get("endpoint").map(str::to_string);
-            }
-            check(bundle, &request)?
-        }
-        None => Vec::new(),
+    let Some(request) = &options.check else {
+        let artifacts = target::pack(bundle, name, params)?;
+        return Ok(Output::with_manifest(&artifacts, Vec::new()));
     };
-    let errors: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    if !errors.is_empty() && !options.force {
-        let list: Vec<String> = errors
-            .iter()
-            .map(|f| format!("{} {}", f.code, f.message))
-            .collect();
-        return Err(Error::new(
-            ErrorKind::CheckFailed,
-            format!(
-                "check found {} error{} for target {name}: {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                list.join("; ")
-            ),
-            "fix what check reports (each finding says how), or force the pack to write anyway",
-        ));
-    }
-    let artifacts = target::pack(bundle, name, params)?;
-    Ok(Output::with_manifest(&artifacts, findings))
+    let checked = check::pack_checked(
+        bundle,
+        name,
+        params,
+        &check::PackOptions {
+            force: options.force,
+            endpoint: request.endpoint.clone(),
+            device_time: request
+                .device_time
+                .as_deref()
+                .map(Timestamp::parse)
+                .transpose()?,
+            now: request.now.map(Timestamp),
+            expiry_warning_days: request.expiry_warning_days,
+        },
+    )?;
+    Ok(Output::with_manifest(&checked.artifacts, checked.findings))
 }
 
 /// Convert every item of `bundle` into one form, exactly as `certpack convert` writes them (no manifest).
