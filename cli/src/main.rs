@@ -408,21 +408,7 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
         Command::Targets { json } => {
             let targets = certpack::target::all();
             if json {
-                let list: Vec<_> = targets
-                    .iter()
-                    .map(|t| {
-                        serde_json::json!({
-                            "name": t.name(),
-                            "family": t.family().name(),
-                            "summary": t.summary(),
-                            "params": t.params().iter().map(|p| serde_json::json!({"name": p.name, "help": p.help, "default": p.default})).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                out(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&list).unwrap_or_default()
-                ));
+                out(&certpack::api::targets_json());
             } else {
                 let width = targets.iter().map(|t| t.name().len()).max().unwrap_or(0);
                 for t in targets {
