@@ -10,8 +10,9 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -p certpack-wasm --target wasm32-unknown-unknown --profile wasm-release --locked
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/certpack_wasm.wasm"
 rm -rf wasm/pkg wasm/www/pkg
-wasm-bindgen --target nodejs --out-dir wasm/pkg/node "$WASM"
-wasm-bindgen --target web --out-dir wasm/pkg/web "$WASM"
+wasm-bindgen --target nodejs --remove-name-section --remove-producers-section --out-dir wasm/pkg/node "$WASM"
+# The name section (symbol names for debuggers) is a quarter of the file and of no use to the page.
+wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir wasm/pkg/web "$WASM"
 echo '{"type": "commonjs"}' > wasm/pkg/node/package.json
 echo '{"type": "module"}' > wasm/pkg/web/package.json
 mkdir -p wasm/www/pkg

@@ -107,6 +107,15 @@ pub struct Summary {
     pub devices: Vec<DeviceResult>,
 }
 
+impl Summary {
+    /// The summary as pretty JSON with a final newline (what `summary.json` holds).
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct State {
     fingerprint: String,
@@ -526,8 +535,7 @@ fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
         );
         csv.push('\n');
     }
-    let mut json = serde_json::to_string_pretty(summary).unwrap_or_default();
-    json.push('\n');
+    let json = summary.to_json();
     for (name, text) in [("summary.csv", csv), ("summary.json", json)] {
         let path = out.join(name);
         let tmp = out.join(format!(".{name}.certpack-tmp"));

@@ -304,6 +304,40 @@ fn write_files(
     })
 }
 
+/// Run a fleet batch (docs/batch.md) with the worker threads of the core; returns the summary as JSON.
+#[pyfunction]
+#[pyo3(signature = (fleet, targets, out_dir, params, force, passphrase=None, now=None))]
+#[allow(clippy::too_many_arguments)]
+fn batch(
+    py: Python<'_>,
+    fleet: PathBuf,
+    targets: Vec<String>,
+    out_dir: PathBuf,
+    params: Vec<(String, String)>,
+    force: bool,
+    passphrase: Option<String>,
+    now: Option<i64>,
+) -> PyResult<String> {
+    guarded(py, || {
+        let devices = certpack::batch::discover(&fleet)?;
+        let mut all = Params::new();
+        for (name, value) in &params {
+            all.set(name, value.as_str());
+        }
+        let options = certpack::batch::BatchOptions {
+            targets,
+            params: all,
+            out_dir,
+            load: LoadOptions {
+                passphrase: passphrase.map(Zeroizing::new),
+            },
+            force,
+            now: now.map(certpack::time::Timestamp),
+        };
+        certpack::batch::run(&devices, &options, &|_| {}).map(|summary| summary.to_json())
+    })
+}
+
 /// The native module `certpack._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -323,5 +357,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(targets_json, m)?)?;
     m.add_function(wrap_pyfunction!(write_files, m)?)?;
+    m.add_function(wrap_pyfunction!(batch, m)?)?;
     Ok(())
 }

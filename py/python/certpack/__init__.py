@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 
 from certpack import _native
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Artifact",
     "Artifacts",
+    "BatchSummary",
     "Bundle",
     "CertpackError",
     "CheckFailedError",
@@ -74,6 +75,7 @@ __all__ = [
     "UnknownFormatError",
     "UnsupportedKeyError",
     "__version__",
+    "batch",
     "load",
     "targets",
 ]
@@ -472,3 +474,45 @@ def load(*sources: Source, passphrase: str | None = None) -> Bundle:
                 f"certpack.load takes paths, bytes or (name, bytes) pairs, not {type(source).__name__}"
             )
     return Bundle(_native.load(native_sources, passphrase), inputs)
+
+
+class BatchSummary:
+    """What :func:`batch` did: counts, and one record per device (as in ``summary.json``)."""
+
+    __slots__ = ("written", "unchanged", "failed", "devices")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.written: int = data["written"]
+        """Devices whose outputs were written."""
+        self.unchanged: int = data["unchanged"]
+        """Devices skipped because inputs and outputs were unchanged since the last run."""
+        self.failed: int = data["failed"]
+        """Devices that failed; the others are complete."""
+        self.devices: list[dict[str, Any]] = list(data["devices"])
+        """Per device: ``device``, ``status``, ``certificate_id``, ``expiry``, ``findings``, ``outputs``,
+        ``error``, ``error_kind``."""
+
+    def __repr__(self) -> str:
+        return f"<certpack.BatchSummary {self.written} written, {self.unchanged} unchanged, {self.failed} failed>"
+
+
+def batch(
+    fleet: str | os.PathLike[str],
+    targets: Sequence[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    params: Mapping[str, object] | None = None,
+    force: bool = False,
+    passphrase: str | None = None,
+) -> BatchSummary:
+    """Pack a whole fleet, as ``certpack batch`` does (see docs/batch.md).
+
+    ``fleet`` is a folder of device folders or a CSV/JSONL manifest; one output folder per device is written
+    under ``out_dir`` with ``summary.csv`` and ``summary.json``. A bad device is reported in the summary and
+    never stops the others; devices whose inputs and outputs are unchanged are skipped.
+    """
+    pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
+    text = _native.batch(
+        os.fspath(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time())
+    )
+    return BatchSummary(_json(text))

@@ -98,3 +98,12 @@ def write_files(
     inputs: list[str],
     force: bool,
 ) -> list[Union[str, PathLike[str]]]: ...
+def batch(
+    fleet: Union[str, PathLike[str]],
+    targets: list[str],
+    out_dir: Union[str, PathLike[str]],
+    params: list[tuple[str, str]],
+    force: bool,
+    passphrase: Optional[str] = None,
+    now: Optional[int] = None,
+) -> str: ...

@@ -1,0 +1,44 @@
+"""certpack.batch: the fleet batch from Python gives the same files and summary as `certpack batch`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import certpack
+
+from conftest import TD
+
+
+def _fleet(root: Path) -> Path:
+    fleet = root / "fleet"
+    for i, src in enumerate(["aws/rsa", "aws/ec", "aws/rsa"]):
+        shutil.copytree(TD / src, fleet / f"dev-{i}")
+    broken = fleet / "dev-3"
+    broken.mkdir()
+    (broken / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n")
+    return fleet
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_batch_matches_cli(tmp_path: Path, cli: Path) -> None:
+    fleet = _fleet(tmp_path)
+    summary = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py")
+    assert (summary.written, summary.unchanged, summary.failed) == (3, 0, 1)
+    failed = [d for d in summary.devices if d["status"] == "failed"]
+    assert [d["device"] for d in failed] == ["dev-3"] and failed[0]["error_kind"] == "pem"
+    done = subprocess.run(
+        [str(cli), "batch", str(fleet), "--target", "der", "--target", "esp32-at", "-o", str(tmp_path / "cli")],
+        capture_output=True,
+    )
+    assert done.returncode == 7, done.stderr
+    py_tree, cli_tree = _tree(tmp_path / "py"), _tree(tmp_path / "cli")
+    assert py_tree.keys() == cli_tree.keys()
+    for name in py_tree:
+        assert py_tree[name] == cli_tree[name], name
+    again = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py")
+    assert (again.written, again.unchanged, again.failed) == (0, 3, 1)
