@@ -264,17 +264,69 @@ const NVS: &[(&str, usize, &str)] = &[
     ),
 ];
 
-/// Outputs listed in the MANIFESTs that this suite does not reproduce, and why.
+/// Outputs reproduced byte for byte by the source-code targets, and the test that does it.
+const REPRODUCED_BY_SOURCE_TARGETS: &[(&str, &str)] = &[
+    (
+        "idf_embed/aws-root-ca.pem.S",
+        "core/tests/source.rs esp_idf_embed_vectors_byte_for_byte",
+    ),
+    (
+        "idf_embed/aws-root-ca.der.S",
+        "core/tests/source.rs esp_idf_embed_vectors_byte_for_byte",
+    ),
+    (
+        "idf_embed/digit_name.S",
+        "core/tests/source.rs esp_idf_embed_vectors_byte_for_byte",
+    ),
+    (
+        "nonos_makefile_rsa/work/include/cert.h",
+        "nonos_makefile_xxd_headers below",
+    ),
+    (
+        "nonos_makefile_rsa/work/include/private_key.h",
+        "nonos_makefile_xxd_headers below",
+    ),
+    (
+        "nonos_makefile_ec/work/include/cert.h",
+        "nonos_makefile_xxd_headers below",
+    ),
+];
+
+/// Outputs listed in the MANIFESTs that no test reproduces, and why.
 const NOT_REPRODUCED: &[(&str, &str)] = &[
-    ("idf_embed/aws-root-ca.pem.S", "ESP-IDF EMBED_TXTFILES assembly: the esp-idf source target (issue 4), not an Espressif flash container"),
-    ("idf_embed/aws-root-ca.der.S", "ESP-IDF EMBED_FILES assembly: the esp-idf source target (issue 4)"),
-    ("idf_embed/digit_name.S", "ESP-IDF VARIABLE_BASENAME assembly: the esp-idf source target (issue 4)"),
-    ("nonos_makefile_rsa/work/include/cert.h", "xxd -i C array written by makefile.sh: the c-array source target (issue 4)"),
-    ("nonos_makefile_rsa/work/include/private_key.h", "xxd -i C array written by makefile.sh: the c-array source target (issue 4)"),
-    ("nonos_makefile_ec/work/include/cert.h", "xxd -i C array written by makefile.sh: the c-array source target (issue 4)"),
     ("nonos_makefile_ec/work/include/private_key.h", "0-byte file left by makefile.sh after openssl failed on the EC key (tool failure)"),
     ("rsa_client/nonos/py3_attempt/esp_cert_private_key.bin", "0-byte file left by make_cert.py crashing under Python 3 (tool failure); see py3_attempt_output_is_empty_and_not_a_container"),
 ];
+
+/// makefile.sh's `include/*.h`: `xxd -i` of the certificate PEM and of the key as PKCS#8 PEM (OpenSSL 3 turns the
+/// PKCS#1 input into PKCS#8), variables renamed `default_certificate` / `default_private_key`.
+#[test]
+fn nonos_makefile_xxd_headers() {
+    use certpack::target::source::c_array::xxd_i;
+    for case in ["nonos_makefile_rsa", "nonos_makefile_ec"] {
+        let dir = format!("{VECTORS}/{case}/work");
+        let cert = std::fs::read(format!("{dir}/client.crt")).expect("client.crt");
+        let expected = std::fs::read_to_string(format!("{dir}/include/cert.h")).expect("cert.h");
+        assert_eq!(
+            xxd_i(Some("default_certificate"), &cert),
+            expected,
+            "{case} cert.h"
+        );
+    }
+    let dir = format!("{VECTORS}/nonos_makefile_rsa/work");
+    let bundle = certpack::Bundle::load_paths(&[format!("{dir}/client.key")], &Default::default())
+        .expect("key");
+    let key = bundle.require_key("test").expect("key");
+    let pem = certpack::encode::pem(
+        certpack::encode::PRIVATE_KEY,
+        &key.pkcs8_der(),
+        Default::default(),
+    )
+    .expect("pem");
+    let expected =
+        std::fs::read_to_string(format!("{dir}/include/private_key.h")).expect("private_key.h");
+    assert_eq!(xxd_i(Some("default_private_key"), pem.as_bytes()), expected);
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vector bookkeeping.
@@ -347,6 +399,7 @@ fn every_manifest_output_is_accounted_for() {
     covered.extend(NONOS.iter().map(|(o, _)| *o));
     covered.extend(NVS.iter().map(|(o, ..)| *o));
     covered.extend(NOT_REPRODUCED.iter().map(|(o, _)| *o));
+    covered.extend(REPRODUCED_BY_SOURCE_TARGETS.iter().map(|(o, _)| *o));
     let covered_set: BTreeSet<String> = covered.iter().map(|s| s.to_string()).collect();
     assert_eq!(
         covered.len(),

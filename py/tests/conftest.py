@@ -58,10 +58,13 @@ def in_testdata(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield TD
 
 
-def sample_params() -> dict[str, str]:
-    """Values for target parameters that have no default (shared with the wasm tests)."""
+def sample_params(bundle: str | None = None) -> dict[str, str]:
+    """Values for target parameters that have no default (shared with the wasm tests), with the sample
+    bundle's own values (e.g. an Azure endpoint for the Azure bundle) taking precedence."""
     data: dict[str, Any] = json.loads((DATA / "sample-params.json").read_text())
-    return {k: str(v) for k, v in data.items() if not k.startswith("_")}
+    values = {k: str(v) for k, v in data.items() if not k.startswith("_")}
+    values.update({k: str(v) for k, v in data.get("_bundles", {}).get(bundle, {}).items()})
+    return values
 
 
 def read_tree(directory: Path) -> dict[str, bytes]:

@@ -124,7 +124,9 @@ def test_factory_script_sends_every_step_and_exact_payloads(name: str, script: d
     assert count == len(script["steps"])
     assert modem.commands == [s["command"] for s in script["steps"]]
     uploads = [s for s in script["steps"] if "payload_base64" in s]
-    assert uploads, "the script uploads something"
+    # Most families send credentials after a prompt; the nRF91 writes them inline in AT%CMNG.
+    inline = [s for s in script["steps"] if "-----BEGIN CERTIFICATE-----" in s["command"]]
+    assert uploads or inline, "the script writes the credentials"
     for step in uploads:
         assert modem.payloads[step["command"]] == base64.b64decode(step["payload_base64"])
 

@@ -96,7 +96,7 @@ def test_pack_metadata() -> None:
     import hashlib
 
     assert all(f.sha256 == hashlib.sha256(f.data).hexdigest() for f in out.files)
-    assert out.target == "pem" and out.findings == []
+    assert out.target == "pem" and [f.code for f in out.findings] == ["CP901"]
     assert "CRLF" in out.readme
 
 

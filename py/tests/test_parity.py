@@ -14,8 +14,8 @@ TARGETS = [t.name for t in certpack.targets()]
 ERROR_LINE = re.compile(r"^certpack: error\[([a-z-]+)\]: (.*)$", re.M)
 
 
-def params_for(target: certpack.TargetInfo) -> dict[str, str]:
-    samples = sample_params()
+def params_for(target: certpack.TargetInfo, bundle: str | None = None) -> dict[str, str]:
+    samples = sample_params(bundle)
     return {p.name: samples[p.name] for p in target.params if p.default is None and p.name in samples}
 
 
@@ -33,7 +33,7 @@ def run_cli(cli: Path, args: list[str], out: Path) -> dict[str, bytes] | tuple[s
 @pytest.mark.parametrize("target", TARGETS)
 def test_pack_equals_cli(cli: Path, tmp_path: Path, in_testdata: Path, bundle: str, target: str) -> None:
     info = next(t for t in certpack.targets() if t.name == target)
-    params = params_for(info)
+    params = params_for(info, bundle)
     args = ["pack", *BUNDLES[bundle], "--target", target]
     for name, value in params.items():
         args += ["--param", f"{name}={value}"]

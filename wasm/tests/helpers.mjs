@@ -45,13 +45,14 @@ export function inputs(paths) {
 export const read = (p) => readFileSync(join(TD, p));
 
 /** Values for target parameters without a default (shared with the Python tests). */
-export function sampleParams() {
+export function sampleParams(bundle) {
   const all = JSON.parse(readFileSync(join(ROOT, "py/tests/data/sample-params.json"), "utf8"));
-  return Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("_")));
+  const values = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("_")));
+  return { ...values, ...((all._bundles ?? {})[bundle] ?? {}) };
 }
 
-export function paramsFor(target) {
-  const samples = sampleParams();
+export function paramsFor(target, bundle) {
+  const samples = sampleParams(bundle);
   return Object.fromEntries(
     target.params.filter((p) => p.default === null && p.name in samples).map((p) => [p.name, samples[p.name]]),
   );

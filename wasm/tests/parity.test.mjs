@@ -13,7 +13,7 @@ for (const [buildName, lib] of Object.entries({ node, web })) {
   for (const target of lib.targets()) {
     for (const [bundleName, paths] of Object.entries(BUNDLES)) {
       test(`${buildName}: pack ${target.name} from ${bundleName} equals the CLI`, () => {
-        const params = paramsFor(target);
+        const params = paramsFor(target, bundleName);
         const args = ["pack", ...paths, "--target", target.name];
         for (const [k, v] of Object.entries(params)) args.push("--param", `${k}=${v}`);
         const expected = runCli(args);
