@@ -127,6 +127,26 @@ impl std::fmt::Debug for LoadOptions {
     }
 }
 
+/// Normalise a text input as loading does (BOM, literal `\n` escapes, CR/CRLF to LF), returning the text and the
+/// repair notes. Exposed for the fuzz targets and property tests; not part of the stable API.
+#[doc(hidden)]
+pub fn normalise_text(text: &str) -> (Zeroizing<String>, Vec<String>) {
+    pem::normalise(text)
+}
+
+/// Normalise and scan a text input for PEM blocks as loading does, returning each block's label and decoded bytes.
+/// Exposed for the fuzz targets and property tests; not part of the stable API.
+#[doc(hidden)]
+pub fn scan_pem_text(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+    let (text, _) = pem::normalise(text);
+    let scanned = pem::scan(&text)?;
+    Ok(scanned
+        .blocks
+        .into_iter()
+        .map(|b| (b.label, b.der))
+        .collect())
+}
+
 /// What loading one input produced: items, and notes about the input as a whole.
 pub(crate) struct Loaded {
     pub items: Vec<Item>,
@@ -296,9 +316,11 @@ fn binary_hint(bytes: &[u8]) -> (String, &'static str) {
     }
 }
 
-/// A text that is nothing but base64 (no armour) and decodes to a DER SEQUENCE.
-fn armourless_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+/// A text that is nothing but base64 (no armour) and decodes to a DER SEQUENCE. Both copies may hold a key, so
+/// they are pre-sized zeroizing buffers.
+fn armourless_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let mut compact = Zeroizing::new(String::with_capacity(text.len()));
+    compact.extend(text.chars().filter(|c| !c.is_whitespace()));
     if compact.len() < 16
         || !compact
             .chars()
@@ -307,7 +329,11 @@ fn armourless_base64(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     use base64ct::Encoding;
-    let der = base64ct::Base64::decode_vec(&compact).ok()?;
+    let mut der = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
+    let len = base64ct::Base64::decode(compact.as_bytes(), &mut der[..])
+        .ok()?
+        .len();
+    der.truncate(len);
     (der.first() == Some(&0x30)).then_some(der)
 }
 

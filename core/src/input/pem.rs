@@ -40,26 +40,51 @@ fn describe_line_endings(text: &str) -> Option<&'static str> {
 }
 
 /// Normalise a text input: strip a BOM, turn literal `\n` escapes and CR/CRLF into LF. Returns the text and notes.
-pub fn normalise(text: &str) -> (String, Vec<String>) {
+///
+/// The text may hold a private key, so every copy is a pre-sized zeroizing buffer (no reallocation leaves a stray
+/// copy behind).
+pub fn normalise(text: &str) -> (Zeroizing<String>, Vec<String>) {
     let mut notes = Vec::new();
     let mut text = text;
     if let Some(rest) = text.strip_prefix('\u{feff}') {
         notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
         text = rest;
     }
-    let mut owned = text.to_string();
-    if owned.contains("-----BEGIN ") && (owned.contains("\\n") || owned.contains("\\r")) {
-        owned = owned
-            .replace("\\r\\n", "\n")
-            .replace("\\n", "\n")
-            .replace("\\r", "\n");
+    let mut owned = Zeroizing::new(String::with_capacity(text.len()));
+    if text.contains("-----BEGIN ") && (text.contains("\\n") || text.contains("\\r")) {
+        // Literal `\r\n` (four characters), `\n` and `\r` (two characters) become one line break.
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if let Some(escape) = ["\\r\\n", "\\n", "\\r"]
+                .iter()
+                .find(|e| rest.starts_with(**e))
+            {
+                owned.push('\n');
+                rest = &rest[escape.len()..];
+            } else {
+                owned.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
         notes.push(
             "literal \\n escape sequences (as copied out of JSON) were turned into real line breaks".to_string(),
         );
+    } else {
+        owned.push_str(text);
     }
     if let Some(note) = describe_line_endings(&owned) {
         notes.push(note.to_string());
-        owned = owned.replace("\r\n", "\n").replace('\r', "\n");
+        let mut lf = Zeroizing::new(String::with_capacity(owned.len()));
+        let mut chars = owned.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\r' {
+                chars.next_if_eq(&'\n');
+                lf.push('\n');
+            } else {
+                lf.push(c);
+            }
+        }
+        owned = lf;
     }
     (owned, notes)
 }
@@ -178,7 +203,9 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset))));
     }
-    let der = Base64::decode_vec(&b64).map_err(|_| {
+    // Decode into a zeroizing buffer of the largest possible size (base64 is at least 4/3 of its data).
+    let mut der = Zeroizing::new(vec![0u8; b64.len() / 4 * 3 + 3]);
+    let len = Base64::decode(b64.as_bytes(), &mut der[..]).map(|d| d.len()).map_err(|_| {
         Error::new(
             ErrorKind::Pem,
             format!(
@@ -189,7 +216,8 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset)))
     })?;
-    Ok((Zeroizing::new(der), headers))
+    der.truncate(len);
+    Ok((der, headers))
 }
 
 /// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.
