@@ -540,14 +540,20 @@ impl PrivateKey {
                 "pass the passphrase (--passphrase, --passphrase-file or --passphrase-env on the CLI; passphrase= in Python)",
             ));
         };
-        let doc = info.decrypt(passphrase).map_err(|e| {
-            Error::new(
-                ErrorKind::Passphrase,
-                format!("the private key could not be decrypted with the passphrase given ({e})"),
-                "check the passphrase (Azure test scripts use \"1234\"); supported: PBES2 with PBKDF2 or scrypt and AES-CBC",
-            )
-        })?;
-        Self::from_pkcs8_with_form(doc.as_bytes(), KeyForm::EncryptedPkcs8).map_err(|e| {
+        check_kdf_cost(&info.encryption_algorithm)?;
+        // Decrypt in place in a zeroizing buffer, so no plain copy of the key is ever allocated.
+        let mut buffer = Zeroizing::new(info.encrypted_data.to_vec());
+        let plain = info
+            .encryption_algorithm
+            .decrypt_in_place(passphrase, &mut buffer[..])
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Passphrase,
+                    format!("the private key could not be decrypted with the passphrase given ({e})"),
+                    "check the passphrase (Azure test scripts use \"1234\"); supported: PBES2 with PBKDF2 or scrypt and AES-CBC",
+                )
+            })?;
+        Self::from_pkcs8_with_form(plain, KeyForm::EncryptedPkcs8).map_err(|e| {
             if e.kind() == ErrorKind::Der {
                 Error::new(
                     ErrorKind::Passphrase,
@@ -559,6 +565,55 @@ impl PrivateKey {
             }
         })
     }
+}
+
+/// Largest PBKDF2 iteration count certpack runs (OpenSSL writes 2048; OWASP's 2023 advice is at most 1.3 million).
+/// Fuzz builds use a small limit so that each run stays fast.
+pub const MAX_PBKDF2_ITERATIONS: u32 = if cfg!(fuzzing) { 20_000 } else { 10_000_000 };
+/// Largest scrypt memory (128 * N * r bytes) certpack allocates (OpenSSL's default N=16384, r=8 needs 16 MiB).
+pub const MAX_SCRYPT_MEMORY: u64 = if cfg!(fuzzing) { 1 << 20 } else { 256 << 20 };
+/// Largest scrypt work (memory times the parallelisation p) certpack runs.
+pub const MAX_SCRYPT_WORK: u64 = if cfg!(fuzzing) { 4 << 20 } else { 1 << 30 };
+
+/// Refuse key-derivation settings that would take minutes or gigabytes (a damaged or hostile file), before
+/// deriving anything.
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<()> {
+    let Some(kdf) = scheme.pbes2().map(|p| &p.kdf) else {
+        return Ok(());
+    };
+    let refused = |what: String| {
+        Error::new(
+            ErrorKind::UnsupportedKey,
+            format!("the encrypted private key asks for {what}, which certpack refuses (a damaged or hostile file)"),
+            "re-encrypt the key with usual settings: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem, or decrypt it first (-nocrypt)",
+        )
+    };
+    if let Some(p) = kdf.pbkdf2() {
+        if p.iteration_count > MAX_PBKDF2_ITERATIONS {
+            return Err(refused(format!(
+                "{} PBKDF2 iterations (limit {MAX_PBKDF2_ITERATIONS})",
+                p.iteration_count
+            )));
+        }
+    }
+    if let Some(s) = kdf.scrypt() {
+        let memory = 128u64
+            .saturating_mul(s.cost_parameter)
+            .saturating_mul(u64::from(s.block_size));
+        let work = memory.saturating_mul(u64::from(s.parallelization));
+        if memory > MAX_SCRYPT_MEMORY || work > MAX_SCRYPT_WORK {
+            return Err(refused(format!(
+                "scrypt with N={}, r={}, p={} ({} MiB of memory, limit {} MiB; work limit {} MiB)",
+                s.cost_parameter,
+                s.block_size,
+                s.parallelization,
+                memory >> 20,
+                MAX_SCRYPT_MEMORY >> 20,
+                MAX_SCRYPT_WORK >> 20
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn derive_point(curve: &Curve, scalar: &[u8]) -> Result<Vec<u8>> {
