@@ -151,6 +151,21 @@ impl KeyForm {
     }
 }
 
+/// Common names of key algorithms certpack does not handle, for error messages.
+fn oid_name(oid: &ObjectIdentifier) -> Option<&'static str> {
+    Some(match oid.to_string().as_str() {
+        "1.2.840.10040.4.1" => "DSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS (an RSA key restricted to PSS)",
+        "1.2.840.113549.1.3.1" | "1.2.840.10046.2.1" => "Diffie-Hellman",
+        "1.3.101.110" => "X25519",
+        "1.3.101.111" => "X448",
+        "1.3.101.113" => "Ed448",
+        "1.2.156.10197.1.301" => "SM2",
+        "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" => "GOST R 34.10-2012",
+        _ => return None,
+    })
+}
+
 fn der_error(what: &str, e: der::Error) -> Error {
     Error::new(
         ErrorKind::Der,
@@ -416,9 +431,13 @@ impl PrivateKey {
                         oid: other.to_string(),
                     }
                 };
+                let named = match oid_name(&other) {
+                    Some(name) => format!("{name} ({algorithm})"),
+                    None => algorithm.to_string(),
+                };
                 Err(Error::new(
                     ErrorKind::UnsupportedKey,
-                    format!("the private key is {algorithm}; certpack handles RSA and EC (P-256, P-384) keys"),
+                    format!("the private key is {named}; certpack handles RSA and EC (P-256, P-384) keys"),
                     "AWS IoT and Azure IoT Hub device keys are RSA or EC P-256: create the key with openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
                 ))
             }

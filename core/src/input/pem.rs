@@ -144,6 +144,17 @@ pub fn scan(text: &str) -> Result<ScannedText> {
         };
         let body_end = body_start + rel_end;
         let body = &text[body_start..body_end];
+        if let Some(next) = body.find("-----BEGIN ") {
+            return Err(Error::new(
+                ErrorKind::Pem,
+                format!(
+                    "the PEM block \"{label}\" has no END line before the next BEGIN line (line {})",
+                    line_of(text, body_start + next)
+                ),
+                "a block lost its END line while copying: add the missing \"-----END ...-----\" line or download the original file again",
+            )
+            .at(Location::Line(line)));
+        }
         let (der, headers) = decode_body(body, &label, text, body_start)?;
         check_layout(body, &label, line, &mut notes);
         blocks.push(PemBlock {
