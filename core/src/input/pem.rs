@@ -45,11 +45,14 @@ fn describe_line_endings(text: &str) -> Option<&'static str> {
 /// copy behind).
 pub fn normalise(text: &str) -> (Zeroizing<String>, Vec<String>) {
     let mut notes = Vec::new();
-    let mut text = text;
-    if let Some(rest) = text.strip_prefix('\u{feff}') {
-        notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
-        text = rest;
-    }
+    // All of them: a file saved twice by a BOM-writing editor starts with two (normalising must be idempotent).
+    let text = match text.trim_start_matches('\u{feff}') {
+        rest if rest.len() < text.len() => {
+            notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
+            rest
+        }
+        _ => text,
+    };
     let mut owned = Zeroizing::new(String::with_capacity(text.len()));
     if text.contains("-----BEGIN ") && (text.contains("\\n") || text.contains("\\r")) {
         // Literal `\r\n` (four characters), `\n` and `\r` (two characters) become one line break.
