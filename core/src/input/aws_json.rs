@@ -84,9 +84,16 @@ pub(super) fn try_decode(name: &str, text: &str, options: &LoadOptions) -> Optio
 /// Decode AWS CLI JSON into items.
 pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded> {
     let mut doc: AwsKeysAndCertificate = serde_json::from_str(text).map_err(|e| {
+        // serde_json quotes a mistyped string value in full (`invalid type: string "-----BEGIN ..."`), and that
+        // string may be a key: such details are replaced by the position.
+        let detail = if e.to_string().contains('"') {
+            format!("a value has the wrong type at line {} column {}", e.line(), e.column())
+        } else {
+            e.to_string()
+        };
         Error::new(
             ErrorKind::Json,
-            format!("the JSON is malformed or not the AWS CLI's ({e})"),
+            format!("the JSON is malformed or not the AWS CLI's ({detail})"),
             "save the output of `aws iot create-keys-and-certificate` unchanged (aws ... > keys.json)",
         )
         .at(Location::Line(e.line().max(1)))

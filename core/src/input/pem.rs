@@ -130,10 +130,9 @@ pub fn scan(text: &str) -> Result<ScannedText> {
         let line = line_of(text, start);
         let stray = text[pos..start].trim();
         if !stray.is_empty() {
-            let first = stray.lines().next().unwrap_or_default();
-            let shown: String = first.chars().take(40).collect();
             notes.push(format!(
-                "text outside PEM blocks before line {line} was ignored (starts with \"{shown}\")"
+                "text outside PEM blocks before line {line} was ignored ({})",
+                describe_stray(stray)
             ));
         }
         let end_marker = format!("-----END {label}-----");
@@ -170,12 +169,25 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     }
     let tail = text[pos..].trim();
     if !blocks.is_empty() && !tail.is_empty() {
-        let shown: String = tail.chars().take(40).collect();
         notes.push(format!(
-            "text after the last PEM block was ignored (starts with \"{shown}\")"
+            "text after the last PEM block was ignored ({})",
+            describe_stray(tail)
         ));
     }
     Ok(ScannedText { blocks, notes })
+}
+
+/// How a note shows ignored text: its start, unless it looks like base64, which may be a key that lost its
+/// BEGIN/END line and must not be copied into notes, reports or logs.
+fn describe_stray(stray: &str) -> String {
+    let first = stray.lines().next().unwrap_or_default().trim();
+    let base64ish = first.len() >= 16 && first.chars().all(is_base64_char);
+    if base64ish {
+        "it looks like base64, not shown: a block whose BEGIN or END line was lost?".to_string()
+    } else {
+        let shown: String = first.chars().take(40).collect();
+        format!("starts with \"{shown}\"")
+    }
 }
 
 /// Decode the base64 body of one block; RFC 1421 headers (`Proc-Type: ...`) are returned separately.
