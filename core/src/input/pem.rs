@@ -126,8 +126,15 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
     let mut pos = 0;
+    // Line numbers are counted incrementally (blocks come in order), so scanning stays linear in the input.
+    let (mut counted_to, mut counted_line) = (0, 1);
     while let Some((start, label, body_start)) = find_begin(text, pos) {
-        let line = line_of(text, start);
+        counted_line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = start;
+        let line = counted_line;
         let stray = text[pos..start].trim();
         if !stray.is_empty() {
             notes.push(format!(
