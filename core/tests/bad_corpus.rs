@@ -178,3 +178,30 @@ fn random_generator_is_the_documented_one() {
     assert_eq!(hex, "637aa07ee1eaf23d");
     assert_eq!(generated("@random:2097152").unwrap().len(), 2 * 1024 * 1024);
 }
+
+#[test]
+fn typographic_dash_detection_is_limited_to_armour() {
+    // Prose that merely mentions BEGIN next to an en dash is skipped in a folder, not taken for broken PEM.
+    let dir = std::env::temp_dir().join(format!("certpack-bad-notes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let leaf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/aws/ec/46623c5574-certificate.pem.crt");
+    std::fs::copy(&leaf, dir.join("device.pem.crt")).unwrap();
+    std::fs::write(
+        dir.join("notes.txt"),
+        "Copy everything from BEGIN to END \u{2013} including the dashes.\n",
+    )
+    .unwrap();
+    let bundle = Bundle::load_paths(&[&dir], &LoadOptions::default()).unwrap();
+    assert_eq!(bundle.items().len(), 1);
+    assert!(
+        bundle
+            .notes()
+            .iter()
+            .any(|n| n.contains("notes.txt") && n.contains("skipped")),
+        "{:?}",
+        bundle.notes()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

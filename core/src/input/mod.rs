@@ -297,7 +297,7 @@ fn decode(
         );
         return Ok(loaded);
     }
-    if text.contains("BEGIN ") && text.chars().any(is_typographic_dash) {
+    if has_typographic_armour(&text) {
         return Err(Error::new(
             ErrorKind::Pem,
             "the BEGIN/END lines use typographic dashes (– or —) instead of five ASCII hyphens (-----)",
@@ -323,6 +323,17 @@ fn decode(
         "the input is text but holds no PEM block (no \"-----BEGIN ...-----\" line), no AWS CLI JSON and no base64 DER",
         "give certpack the .pem/.crt/.key/.der files the cloud console or openssl wrote",
     )
+}
+
+/// A `BEGIN ` right after a typographic dash: armour whose `-----` a word processor or web page replaced.
+fn has_typographic_armour(text: &str) -> bool {
+    text.match_indices("BEGIN ").any(|(i, _)| {
+        text[..i]
+            .trim_end_matches(' ')
+            .chars()
+            .next_back()
+            .is_some_and(is_typographic_dash)
+    })
 }
 
 /// Dashes a word processor or web page substitutes for `-` (hyphen, en and em dash, minus sign...).
