@@ -464,10 +464,12 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
     if state.fingerprint != fingerprint {
         return None;
     }
-    let intact = state
-        .outputs
-        .iter()
-        .all(|o| fs::read(dir.join(&o.name)).is_ok_and(|b| hex(&Sha256::digest(&b)) == o.sha256));
+    let intact = state.outputs.iter().all(|o| {
+        // An output may be a key file: read it into a zeroizing buffer.
+        fs::read(dir.join(&o.name))
+            .map(zeroize::Zeroizing::new)
+            .is_ok_and(|b| hex(&Sha256::digest(&b[..])) == o.sha256)
+    });
     intact.then_some(state)
 }
 

@@ -5,6 +5,7 @@ use crate::bundle::Bundle;
 use crate::encode::{self, PemStyle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::item::{Content, Item};
+use zeroize::Zeroizing;
 
 /// The form to convert every item into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,22 +85,25 @@ impl ConvertOptions {
     }
 }
 
-/// One item's bytes in a form: (bytes, file suffix, description, secret). `None` when the form does not apply.
-pub fn item_bytes(
-    item: &Item,
-    options: &ConvertOptions,
-) -> Result<Option<(Vec<u8>, String, bool)>> {
-    let pem =
-        |label: &str, der: &[u8]| encode::pem(label, der, options.style).map(String::into_bytes);
-    let wrap = |label: &str, der: &[u8], ext: &str| -> Result<(Vec<u8>, String)> {
-        if options.pem {
-            Ok((pem(label, der)?, format!("{ext}.pem")))
-        } else {
-            Ok((der.to_vec(), format!("{ext}.der")))
-        }
+/// One converted item: its bytes (zeroizing: they may be a private key), the file suffix, and whether it is secret.
+pub type ItemBytes = (Zeroizing<Vec<u8>>, String, bool);
+
+/// One item's bytes in a form. `None` when the form does not apply.
+pub fn item_bytes(item: &Item, options: &ConvertOptions) -> Result<Option<ItemBytes>> {
+    let pem = |label: &str, der: &[u8]| {
+        encode::pem(label, der, options.style).map(|text| Zeroizing::new(text.into_bytes()))
     };
+    let wrap =
+        |label: &str, der: Zeroizing<Vec<u8>>, ext: &str| -> Result<(Zeroizing<Vec<u8>>, String)> {
+            if options.pem {
+                Ok((pem(label, &der)?, format!("{ext}.pem")))
+            } else {
+                Ok((der, format!("{ext}.der")))
+            }
+        };
+    let public = |der: &[u8]| Zeroizing::new(der.to_vec());
     let out = match (&item.content, options.form) {
-        (Content::Certificate(c), Form::Der) => Some((c.der().to_vec(), "crt.der".into(), false)),
+        (Content::Certificate(c), Form::Der) => Some((public(c.der()), "crt.der".into(), false)),
         (Content::Certificate(c), Form::Pem) => {
             Some((pem(encode::CERTIFICATE, c.der())?, "crt.pem".into(), false))
         }
@@ -113,28 +117,29 @@ pub fn item_bytes(
             let (bytes, suffix) = if options.form == Form::Pem {
                 (pem(label, &der)?, format!("{ext}.pem"))
             } else {
-                (der.to_vec(), format!("{ext}.der"))
+                (der, format!("{ext}.der"))
             };
             Some((bytes, suffix, true))
         }
         (Content::PrivateKey(k), Form::Pkcs8) => {
-            let (b, s) = wrap(encode::PRIVATE_KEY, &k.pkcs8_der(), "pkcs8.key")?;
+            let (b, s) = wrap(encode::PRIVATE_KEY, k.pkcs8_der(), "pkcs8.key")?;
             Some((b, s, true))
         }
         (Content::PrivateKey(k), Form::Pkcs1) if k.algorithm().family() == "rsa" => {
-            let (b, s) = wrap(encode::RSA_PRIVATE_KEY, &k.pkcs1_der()?, "pkcs1.key")?;
+            let (b, s) = wrap(encode::RSA_PRIVATE_KEY, k.pkcs1_der()?, "pkcs1.key")?;
             Some((b, s, true))
         }
         (Content::PrivateKey(k), Form::Sec1) if k.algorithm().family() == "ec" => {
-            let (b, s) = wrap(encode::EC_PRIVATE_KEY, &k.sec1_der()?, "sec1.key")?;
+            let (b, s) = wrap(encode::EC_PRIVATE_KEY, k.sec1_der()?, "sec1.key")?;
             Some((b, s, true))
         }
         (_, Form::Spki) => {
-            let (b, s) = wrap(encode::PUBLIC_KEY, item.public_key().spki_der(), "spki.pub")?;
+            let spki = public(item.public_key().spki_der());
+            let (b, s) = wrap(encode::PUBLIC_KEY, spki, "spki.pub")?;
             Some((b, s, false))
         }
         (Content::PublicKey(p), Form::Der) => {
-            Some((p.spki_der().to_vec(), "spki.pub.der".into(), false))
+            Some((public(p.spki_der()), "spki.pub.der".into(), false))
         }
         (Content::PublicKey(p), Form::Pem) => Some((
             pem(encode::PUBLIC_KEY, p.spki_der())?,
@@ -198,7 +203,7 @@ pub fn convert(bundle: &Bundle, options: &ConvertOptions) -> Result<Artifacts> {
             > 1
     };
     for item in bundle.items() {
-        let Some((bytes, suffix, secret)) = item_bytes(item, options)? else {
+        let Some((mut bytes, suffix, secret)) = item_bytes(item, options)? else {
             out.notes.push(format!(
                 "{} ({}) has no {} form; skipped",
                 item.origin,
@@ -217,8 +222,12 @@ pub fn convert(bundle: &Bundle, options: &ConvertOptions) -> Result<Artifacts> {
             file = format!("{name}-{n}.{suffix}");
             n += 1;
         }
-        let mut artifact =
-            Artifact::new(file, bytes, format!("{} from {}", item.role, item.origin));
+        // Move the buffer out (no copy): the artifact keeps it in its own zeroizing wrapper.
+        let mut artifact = Artifact::new(
+            file,
+            std::mem::take(&mut *bytes),
+            format!("{} from {}", item.role, item.origin),
+        );
         if secret {
             artifact = artifact.secret();
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use der::{Decode, Reader, SliceReader};
+use der::{Decode, Reader, SliceReader, Tagged};
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -159,7 +159,7 @@ pub(crate) fn classify(
     } else if let Some(content) = try_all(der, passphrase) {
         content?
     } else {
-        return Err(unrecognised(label));
+        return Err(unrecognised(label, der));
     };
     let expected = match &content {
         Content::Certificate(_) => &["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"][..],
@@ -188,16 +188,87 @@ fn describe(content: &Content) -> String {
     }
 }
 
-fn unrecognised(label: &str) -> Error {
+/// The error for a DER object no parser accepts: specific when the label or structure says what it is.
+fn unrecognised(label: &str, der: &[u8]) -> Error {
+    if let Some(err) = known_unusable(label, der) {
+        return err;
+    }
     let what = if label.is_empty() {
-        "The DER data".to_string()
+        "the DER data".to_string()
     } else {
-        format!("The \"{label}\" block")
+        format!("the \"{label}\" block")
     };
+    // A labelled block that does not parse as what its label says is a damaged object of that kind.
+    let damage = match label {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+            x509_cert::Certificate::from_der(der).err()
+        }
+        "RSA PRIVATE KEY" => pkcs1::RsaPrivateKey::from_der(der).err(),
+        "EC PRIVATE KEY" => sec1::EcPrivateKey::from_der(der).err(),
+        "PRIVATE KEY" => pkcs8::PrivateKeyInfo::from_der(der).err(),
+        "ENCRYPTED PRIVATE KEY" => pkcs8::EncryptedPrivateKeyInfo::from_der(der).err(),
+        "PUBLIC KEY" => spki::SubjectPublicKeyInfoRef::from_der(der).err(),
+        "RSA PUBLIC KEY" => pkcs1::RsaPublicKey::from_der(der).err(),
+        _ => None,
+    };
+    if let Some(e) = damage {
+        let truncated = first_tlv_len(der).is_none();
+        return Error::new(
+            ErrorKind::Der,
+            format!(
+                "{what} is damaged: it does not parse as its label says ({e}){}",
+                if truncated {
+                    "; its DER is shorter than its header announces, so base64 lines were probably lost"
+                } else {
+                    ""
+                }
+            ),
+            "the file was damaged or lines were lost while copying: download or export it again",
+        );
+    }
     Error::new(
         ErrorKind::Der,
         format!("{what} is neither a certificate, a private key nor a public key"),
         "check that this is the file the cloud console gave you; certpack reads X.509 certificates, PKCS#1/SEC1/PKCS#8 keys and SPKI public keys",
+    )
+}
+
+/// Objects certpack recognises but cannot use: OpenSSH and DSA keys, EC keys with explicit curve parameters.
+fn known_unusable(label: &str, der: &[u8]) -> Option<Error> {
+    Some(match label {
+        "OPENSSH PRIVATE KEY" | "SSH2 ENCRYPTED PRIVATE KEY" => Error::new(
+            ErrorKind::UnknownFormat,
+            "this is an SSH private key (ssh-keygen), not a TLS device key",
+            "use the private key the cloud console gave you with the certificate, or create one with openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+        ),
+        "DSA PRIVATE KEY" => Error::new(
+            ErrorKind::UnsupportedKey,
+            "the private key is a DSA key; certpack handles RSA and EC (P-256, P-384) keys",
+            "AWS IoT and Azure IoT Hub device keys are RSA or EC P-256: create the key with openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+        ),
+        "" | "EC PRIVATE KEY" if sec1_with_explicit_parameters(der) => Error::new(
+            ErrorKind::UnsupportedKey,
+            "the EC private key has explicit curve parameters instead of a named curve",
+            "re-export it with a named curve: openssl ec -in key.pem -param_enc named_curve -out key-named.pem",
+        ),
+        _ => return None,
+    })
+}
+
+/// `ECPrivateKey ::= SEQUENCE { version INTEGER, privateKey OCTET STRING, parameters [0] ECParameters, ... }`
+/// whose parameters are a SEQUENCE (explicit curve) rather than an OID (named curve).
+fn sec1_with_explicit_parameters(der: &[u8]) -> bool {
+    let Ok(fields) = der::asn1::SequenceOf::<der::asn1::AnyRef<'_>, 4>::from_der(der) else {
+        return false;
+    };
+    let mut fields = fields.iter();
+    matches!(
+        (fields.next(), fields.next(), fields.next()),
+        (Some(version), Some(key), Some(params))
+            if version.tag() == der::Tag::Integer
+                && key.tag() == der::Tag::OctetString
+                && params.tag().is_context_specific()
+                && params.value().first() == Some(&0x30)
     )
 }
 
@@ -226,6 +297,13 @@ fn try_all(der: &[u8], passphrase: Option<&str>) -> Option<Result<Content>> {
     if pkcs1::RsaPublicKey::from_der(der).is_ok() {
         return Some(PublicKey::from_pkcs1_der(der).map(Content::PublicKey));
     }
+    if looks_like_pkcs7(der) {
+        return Some(Err(Error::new(
+            ErrorKind::UnknownFormat,
+            "this is a PKCS#7 certificate bag (.p7b/.p7c), which certpack does not open",
+            "extract the certificates first: openssl pkcs7 -inform DER -print_certs -in file.p7b -out chain.pem",
+        )));
+    }
     if looks_like_pkcs12(der) {
         return Some(Err(Error::new(
             ErrorKind::UnknownFormat,
@@ -234,6 +312,16 @@ fn try_all(der: &[u8], passphrase: Option<&str>) -> Option<Result<Content>> {
         )));
     }
     None
+}
+
+/// `ContentInfo ::= SEQUENCE { contentType OID (signedData 1.2.840.113549.1.7.2), content [0] ... }`.
+fn looks_like_pkcs7(der: &[u8]) -> bool {
+    const SIGNED_DATA: [u8; 11] = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
+    der.windows(SIGNED_DATA.len())
+        .take(6)
+        .any(|w| w == SIGNED_DATA)
 }
 
 fn looks_like_pkcs12(der: &[u8]) -> bool {

@@ -151,6 +151,21 @@ impl KeyForm {
     }
 }
 
+/// Common names of key algorithms certpack does not handle, for error messages.
+fn oid_name(oid: &ObjectIdentifier) -> Option<&'static str> {
+    Some(match oid.to_string().as_str() {
+        "1.2.840.10040.4.1" => "DSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS (an RSA key restricted to PSS)",
+        "1.2.840.113549.1.3.1" | "1.2.840.10046.2.1" => "Diffie-Hellman",
+        "1.3.101.110" => "X25519",
+        "1.3.101.111" => "X448",
+        "1.3.101.113" => "Ed448",
+        "1.2.156.10197.1.301" => "SM2",
+        "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" => "GOST R 34.10-2012",
+        _ => return None,
+    })
+}
+
 fn der_error(what: &str, e: der::Error) -> Error {
     Error::new(
         ErrorKind::Der,
@@ -424,9 +439,13 @@ impl PrivateKey {
                         oid: other.to_string(),
                     }
                 };
+                let named = match oid_name(&other) {
+                    Some(name) => format!("{name} ({algorithm})"),
+                    None => algorithm.to_string(),
+                };
                 Err(Error::new(
                     ErrorKind::UnsupportedKey,
-                    format!("the private key is {algorithm}; certpack handles RSA and EC (P-256, P-384) keys"),
+                    format!("the private key is {named}; certpack handles RSA and EC (P-256, P-384) keys"),
                     "AWS IoT and Azure IoT Hub device keys are RSA or EC P-256: create the key with openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
                 ))
             }
@@ -548,14 +567,20 @@ impl PrivateKey {
                 "pass the passphrase (--passphrase, --passphrase-file or --passphrase-env on the CLI; passphrase= in Python)",
             ));
         };
-        let doc = info.decrypt(passphrase).map_err(|e| {
-            Error::new(
-                ErrorKind::Passphrase,
-                format!("the private key could not be decrypted with the passphrase given ({e})"),
-                "check the passphrase (Azure test scripts use \"1234\"); supported: PBES2 with PBKDF2 or scrypt and AES-CBC",
-            )
-        })?;
-        Self::from_pkcs8_with_form(doc.as_bytes(), KeyForm::EncryptedPkcs8).map_err(|e| {
+        check_kdf_cost(&info.encryption_algorithm)?;
+        // Decrypt in place in a zeroizing buffer, so no plain copy of the key is ever allocated.
+        let mut buffer = Zeroizing::new(info.encrypted_data.to_vec());
+        let plain = info
+            .encryption_algorithm
+            .decrypt_in_place(passphrase, &mut buffer[..])
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Passphrase,
+                    format!("the private key could not be decrypted with the passphrase given ({e})"),
+                    "check the passphrase (Azure test scripts use \"1234\"); supported: PBES2 with PBKDF2 or scrypt and AES-CBC",
+                )
+            })?;
+        Self::from_pkcs8_with_form(plain, KeyForm::EncryptedPkcs8).map_err(|e| {
             if e.kind() == ErrorKind::Der {
                 Error::new(
                     ErrorKind::Passphrase,
@@ -567,6 +592,55 @@ impl PrivateKey {
             }
         })
     }
+}
+
+/// Largest PBKDF2 iteration count certpack runs (OpenSSL writes 2048; OWASP's 2023 advice is at most 1.3 million).
+/// Fuzz builds use a small limit so that each run stays fast.
+pub const MAX_PBKDF2_ITERATIONS: u32 = if cfg!(fuzzing) { 20_000 } else { 10_000_000 };
+/// Largest scrypt memory (128 * N * r bytes) certpack allocates (OpenSSL's default N=16384, r=8 needs 16 MiB).
+pub const MAX_SCRYPT_MEMORY: u64 = if cfg!(fuzzing) { 1 << 20 } else { 256 << 20 };
+/// Largest scrypt work (memory times the parallelisation p) certpack runs.
+pub const MAX_SCRYPT_WORK: u64 = if cfg!(fuzzing) { 4 << 20 } else { 1 << 30 };
+
+/// Refuse key-derivation settings that would take minutes or gigabytes (a damaged or hostile file), before
+/// deriving anything.
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<()> {
+    let Some(kdf) = scheme.pbes2().map(|p| &p.kdf) else {
+        return Ok(());
+    };
+    let refused = |what: String| {
+        Error::new(
+            ErrorKind::UnsupportedKey,
+            format!("the encrypted private key asks for {what}, which certpack refuses (a damaged or hostile file)"),
+            "re-encrypt the key with usual settings: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out key.p8.pem, or decrypt it first (-nocrypt)",
+        )
+    };
+    if let Some(p) = kdf.pbkdf2() {
+        if p.iteration_count > MAX_PBKDF2_ITERATIONS {
+            return Err(refused(format!(
+                "{} PBKDF2 iterations (limit {MAX_PBKDF2_ITERATIONS})",
+                p.iteration_count
+            )));
+        }
+    }
+    if let Some(s) = kdf.scrypt() {
+        let memory = 128u64
+            .saturating_mul(s.cost_parameter)
+            .saturating_mul(u64::from(s.block_size));
+        let work = memory.saturating_mul(u64::from(s.parallelization));
+        if memory > MAX_SCRYPT_MEMORY || work > MAX_SCRYPT_WORK {
+            return Err(refused(format!(
+                "scrypt with N={}, r={}, p={} ({} MiB of memory, limit {} MiB; work limit {} MiB)",
+                s.cost_parameter,
+                s.block_size,
+                s.parallelization,
+                memory >> 20,
+                MAX_SCRYPT_MEMORY >> 20,
+                MAX_SCRYPT_WORK >> 20
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn derive_point(curve: &Curve, scalar: &[u8]) -> Result<Vec<u8>> {

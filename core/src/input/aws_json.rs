@@ -1,6 +1,7 @@
 //! The JSON printed by `aws iot create-keys-and-certificate` (and `describe-certificate`).
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
 use super::{LoadOptions, Loaded};
@@ -9,18 +10,69 @@ use crate::item::{self, Origin, RawObject};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AwsKeysAndCertificate {
+struct AwsKeysAndCertificate<'a> {
     certificate_id: Option<String>,
     certificate_pem: Option<String>,
-    key_pair: Option<KeyPair>,
-    certificate_description: Option<Box<AwsKeysAndCertificate>>,
+    #[serde(borrow)]
+    key_pair: Option<KeyPair<'a>>,
+    #[serde(borrow)]
+    certificate_description: Option<Box<AwsKeysAndCertificate<'a>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct KeyPair {
+struct KeyPair<'a> {
     public_key: Option<String>,
-    private_key: Option<Zeroizing<String>>,
+    /// Kept as the raw JSON literal and unescaped by [`json_string`] into one zeroizing buffer: serde_json would
+    /// unescape it through an internal scratch buffer that is freed without being zeroized.
+    #[serde(borrow)]
+    private_key: Option<&'a RawValue>,
+}
+
+/// Decode a JSON string literal (with its quotes) into a zeroizing buffer allocated once (the decoded text is never
+/// longer than the literal). `None` when it is not a valid string literal.
+fn json_string(raw: &str) -> Option<Zeroizing<String>> {
+    let body = raw.trim().strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = Zeroizing::new(String::with_capacity(body.len()));
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let decoded = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let high = hex4(&mut chars)?;
+                if (0xd800..0xdc00).contains(&high) {
+                    if chars.next()? != '\\' || chars.next()? != 'u' {
+                        return None;
+                    }
+                    let low = hex4(&mut chars)?;
+                    if !(0xdc00..0xe000).contains(&low) {
+                        return None;
+                    }
+                    char::from_u32(0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00))?
+                } else {
+                    char::from_u32(high)?
+                }
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    (0..4).try_fold(0u32, |acc, _| Some(acc * 16 + chars.next()?.to_digit(16)?))
 }
 
 /// Like [`decode`], but `None` when the text is not JSON at all (e.g. PEM with a stray brace).
@@ -32,9 +84,16 @@ pub(super) fn try_decode(name: &str, text: &str, options: &LoadOptions) -> Optio
 /// Decode AWS CLI JSON into items.
 pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Loaded> {
     let mut doc: AwsKeysAndCertificate = serde_json::from_str(text).map_err(|e| {
+        // serde_json quotes a mistyped string value in full (`invalid type: string "-----BEGIN ..."`), and that
+        // string may be a key: such details are replaced by the position.
+        let detail = if e.to_string().contains('"') {
+            format!("a value has the wrong type at line {} column {}", e.line(), e.column())
+        } else {
+            e.to_string()
+        };
         Error::new(
             ErrorKind::Json,
-            format!("the JSON is malformed or not the AWS CLI's ({e})"),
+            format!("the JSON is malformed or not the AWS CLI's ({detail})"),
             "save the output of `aws iot create-keys-and-certificate` unchanged (aws ... > keys.json)",
         )
         .at(Location::Line(e.line().max(1)))
@@ -50,8 +109,15 @@ pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Lo
         fields.push(("certificatePem", Zeroizing::new(pem)));
     }
     if let Some(kp) = doc.key_pair.take() {
-        if let Some(k) = kp.private_key {
-            fields.push(("keyPair.PrivateKey", k));
+        if let Some(raw) = kp.private_key.filter(|r| r.get().trim() != "null") {
+            let key = json_string(raw.get()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Json,
+                    "the JSON field keyPair.PrivateKey is not a text string",
+                    "save the output of `aws iot create-keys-and-certificate` unchanged (aws ... > keys.json)",
+                )
+            })?;
+            fields.push(("keyPair.PrivateKey", key));
         }
         if let Some(p) = kp.public_key {
             fields.push(("keyPair.PublicKey", Zeroizing::new(p)));
@@ -110,4 +176,50 @@ pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Lo
         }
     }
     Ok(Loaded { items, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::json_string;
+
+    proptest! {
+        /// The zeroizing unescaper agrees with serde_json on every string serde_json writes.
+        #[test]
+        fn json_string_matches_serde_json(text in any::<String>()) {
+            let literal = serde_json::to_string(&text).unwrap();
+            prop_assert_eq!(json_string(&literal).map(|s| s.to_string()), Some(text));
+        }
+
+        /// ... and on escapes serde_json reads but does not write (`\/`, `\uXXXX`, surrogate pairs).
+        #[test]
+        fn json_string_reads_every_escape(chars in proptest::collection::vec(any::<char>(), 0..20)) {
+            let mut literal = String::from("\"");
+            for c in &chars {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    literal.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+            literal.push_str("\\/\"");
+            let expected: String = serde_json::from_str(&literal).unwrap();
+            prop_assert_eq!(json_string(&literal).map(|s| s.to_string()), Some(expected));
+        }
+    }
+
+    #[test]
+    fn json_string_rejects_broken_literals() {
+        for bad in [
+            "\"abc",
+            "abc\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\",
+        ] {
+            assert!(json_string(bad).is_none(), "{bad}");
+        }
+    }
 }

@@ -127,6 +127,26 @@ impl std::fmt::Debug for LoadOptions {
     }
 }
 
+/// Normalise a text input as loading does (BOM, literal `\n` escapes, CR/CRLF to LF), returning the text and the
+/// repair notes. Exposed for the fuzz targets and property tests; not part of the stable API.
+#[doc(hidden)]
+pub fn normalise_text(text: &str) -> (Zeroizing<String>, Vec<String>) {
+    pem::normalise(text)
+}
+
+/// Normalise and scan a text input for PEM blocks as loading does, returning each block's label and decoded bytes.
+/// Exposed for the fuzz targets and property tests; not part of the stable API.
+#[doc(hidden)]
+pub fn scan_pem_text(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+    let (text, _) = pem::normalise(text);
+    let scanned = pem::scan(&text)?;
+    Ok(scanned
+        .blocks
+        .into_iter()
+        .map(|b| (b.label, b.der))
+        .collect())
+}
+
 /// What loading one input produced: items, and notes about the input as a whole.
 pub(crate) struct Loaded {
     pub items: Vec<Item>,
@@ -164,9 +184,16 @@ fn decode(
     if bytes[0] == 0x30 {
         return decode_der(name, bytes, via, passphrase);
     }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        let (what, hint) = binary_hint(bytes);
+    if let Some((what, hint)) = known_other_format(bytes) {
         return skip_or_fail(lenient, &what, hint);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) if find_bytes(bytes, b"-----BEGIN ").is_some() => return Err(not_utf8(bytes, e)),
+        Err(_) => {
+            let (what, hint) = binary_hint(bytes);
+            return skip_or_fail(lenient, &what, hint);
+        }
     };
     let json = text.trim_start_matches('\u{feff}').trim_start();
     if json.starts_with('{') {
@@ -180,6 +207,10 @@ fn decode(
     let (text, mut notes) = pem::normalise(text);
     if text.contains("-----BEGIN ") {
         let scanned = pem::scan(&text)?;
+        if scanned.blocks.is_empty() && json.starts_with('{') {
+            // Not JSON (try_decode said so) and no PEM block either: the JSON error is the useful one.
+            return aws_json::decode(name, json, options);
+        }
         notes.extend(scanned.notes);
         if !text.ends_with('\n') {
             notes.push(
@@ -234,11 +265,26 @@ fn decode(
             items.push(new_item(origin, content, item_notes));
         }
         if items.is_empty() {
-            return skip_or_fail(
-                lenient,
-                "the PEM text holds no certificate or key",
-                "give certpack the certificate and key files",
-            );
+            let only = |pred: fn(&str) -> bool| {
+                !scanned.blocks.is_empty() && scanned.blocks.iter().all(|b| pred(&b.label))
+            };
+            let (what, hint) = if only(|l| l.ends_with("CERTIFICATE REQUEST")) {
+                (
+                    "the PEM text holds only a certificate signing request (CSR), no certificate or key",
+                    "a CSR is what you send to the CA: give certpack the certificate it issued and the private key the CSR was made with",
+                )
+            } else if only(|l| l == "EC PARAMETERS") {
+                (
+                    "the PEM text holds only EC PARAMETERS (the name of the curve), not the key itself",
+                    "give certpack the file with \"BEGIN EC PRIVATE KEY\" or \"BEGIN PRIVATE KEY\"",
+                )
+            } else {
+                (
+                    "the PEM text holds no certificate or key",
+                    "give certpack the certificate and key files",
+                )
+            };
+            return skip_or_fail(lenient, what, hint);
         }
         return Ok(Loaded { items, notes });
     }
@@ -251,11 +297,69 @@ fn decode(
         );
         return Ok(loaded);
     }
+    if has_typographic_armour(&text) {
+        return Err(Error::new(
+            ErrorKind::Pem,
+            "the BEGIN/END lines use typographic dashes (– or —) instead of five ASCII hyphens (-----)",
+            "the text went through a word processor, chat or web page: download the original file again (or retype each dash run as -----)",
+        ));
+    }
+    if text.contains("Certificate:") && text.contains("Subject Public Key Info:") {
+        return skip_or_fail(
+            lenient,
+            "the input is OpenSSL's text description of a certificate (openssl x509 -text -noout), not the certificate itself",
+            "write the certificate itself: openssl x509 -in cert.pem -out cert-only.pem (without -noout), or use the file the cloud console gave you",
+        );
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+    {
+        let (what, hint) = binary_hint(bytes);
+        return skip_or_fail(lenient, &what, hint);
+    }
     skip_or_fail(
         lenient,
         "the input is text but holds no PEM block (no \"-----BEGIN ...-----\" line), no AWS CLI JSON and no base64 DER",
         "give certpack the .pem/.crt/.key/.der files the cloud console or openssl wrote",
     )
+}
+
+/// A `BEGIN ` right after a typographic dash: armour whose `-----` a word processor or web page replaced.
+fn has_typographic_armour(text: &str) -> bool {
+    text.match_indices("BEGIN ").any(|(i, _)| {
+        text[..i]
+            .trim_end_matches(' ')
+            .chars()
+            .next_back()
+            .is_some_and(is_typographic_dash)
+    })
+}
+
+/// Dashes a word processor or web page substitutes for `-` (hyphen, en and em dash, minus sign...).
+fn is_typographic_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}'
+    )
+}
+
+/// First position of `needle` in `haystack`.
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// PEM text that is not UTF-8: a byte from a Windows code page (curly quote, dash) or a damaged file.
+fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> Error {
+    let at = e.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    Error::new(
+        ErrorKind::Pem,
+        format!("the PEM text is not UTF-8: byte 0x{byte:02x} at offset {at} is not ASCII (a curly quote or dash from a Windows code page, or damage)"),
+        "the text was altered (pasted through a word processor, e-mail or web page): download the original file again",
+    )
+    .at(Location::Line(line))
 }
 
 fn skip_or_fail(lenient: bool, what: &str, hint: &str) -> Result<Loaded> {
@@ -281,24 +385,48 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-fn binary_hint(bytes: &[u8]) -> (String, &'static str) {
+/// Formats people give certpack by mistake, recognised by their first bytes (even when they happen to be valid
+/// UTF-8): images, archives, documents, web pages and UTF-16 text.
+fn known_other_format(bytes: &[u8]) -> Option<(String, &'static str)> {
     let what = |kind: &str| format!("the input is {kind}, not a certificate or key");
-    match bytes {
+    let head = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let head = trim_ascii(&head[..head.len().min(64)]).to_ascii_lowercase();
+    let utf16 = |lo: usize| {
+        bytes.len() >= 8
+            && (0..4).all(|i| bytes[2 * i + lo] == 0 && bytes[2 * i + 1 - lo].is_ascii_graphic())
+    };
+    Some(match bytes {
         [0xff, 0xd8, 0xff, ..] => (what("a JPEG image"), "give certpack the .pem/.crt/.key files, not a screenshot"),
         [0x89, b'P', b'N', b'G', ..] => (what("a PNG image"), "give certpack the .pem/.crt/.key files, not a screenshot"),
         [b'P', b'K', 3, 4, ..] => (what("a ZIP archive"), "unzip it first and give certpack the folder (the browser page opens the AWS zip directly)"),
         [0x1f, 0x8b, ..] => (what("gzip-compressed"), "decompress it first (gunzip / tar xzf) and give certpack the files inside"),
         [b'%', b'P', b'D', b'F', ..] => (what("a PDF document"), "give certpack the certificate files themselves"),
-        _ => (
-            "the input is binary but not DER (it does not start with an ASN.1 SEQUENCE) nor a known device container".to_string(),
-            "give certpack PEM or DER certificate and key files, an AtPKI bin, an NVS image or a NONOS cert sector",
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] => (what("UTF-16 text (as Windows Notepad \"Unicode\" or PowerShell > saves it)"), UTF16_HINT),
+        _ if utf16(1) || utf16(0) => (what("UTF-16 text without a byte-order mark"), UTF16_HINT),
+        _ if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") => (
+            what("an HTML web page (a saved login or error page)"),
+            "download the certificate files again from the cloud console (the link may have expired) and give certpack those",
         ),
-    }
+        _ => return None,
+    })
 }
 
-/// A text that is nothing but base64 (no armour) and decodes to a DER SEQUENCE.
-fn armourless_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+const UTF16_HINT: &str = "save it as UTF-8 or ASCII: iconv -f UTF-16 -t UTF-8 in.pem > out.pem, or in PowerShell Get-Content in.pem | Set-Content -Encoding ascii out.pem";
+
+fn binary_hint(bytes: &[u8]) -> (String, &'static str) {
+    known_other_format(bytes).unwrap_or_else(|| {
+        (
+            "the input is binary but not DER (it does not start with an ASN.1 SEQUENCE) nor a known device container".to_string(),
+            "give certpack PEM or DER certificate and key files, an AtPKI bin, an NVS image or a NONOS cert sector",
+        )
+    })
+}
+
+/// A text that is nothing but base64 (no armour) and decodes to a DER SEQUENCE. Both copies may hold a key, so
+/// they are pre-sized zeroizing buffers.
+fn armourless_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let mut compact = Zeroizing::new(String::with_capacity(text.len()));
+    compact.extend(text.chars().filter(|c| !c.is_whitespace()));
     if compact.len() < 16
         || !compact
             .chars()
@@ -307,7 +435,11 @@ fn armourless_base64(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     use base64ct::Encoding;
-    let der = base64ct::Base64::decode_vec(&compact).ok()?;
+    let mut der = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
+    let len = base64ct::Base64::decode(compact.as_bytes(), &mut der[..])
+        .ok()?
+        .len();
+    der.truncate(len);
     (der.first() == Some(&0x30)).then_some(der)
 }
 

@@ -40,26 +40,54 @@ fn describe_line_endings(text: &str) -> Option<&'static str> {
 }
 
 /// Normalise a text input: strip a BOM, turn literal `\n` escapes and CR/CRLF into LF. Returns the text and notes.
-pub fn normalise(text: &str) -> (String, Vec<String>) {
+///
+/// The text may hold a private key, so every copy is a pre-sized zeroizing buffer (no reallocation leaves a stray
+/// copy behind).
+pub fn normalise(text: &str) -> (Zeroizing<String>, Vec<String>) {
     let mut notes = Vec::new();
-    let mut text = text;
-    if let Some(rest) = text.strip_prefix('\u{feff}') {
-        notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
-        text = rest;
-    }
-    let mut owned = text.to_string();
-    if owned.contains("-----BEGIN ") && (owned.contains("\\n") || owned.contains("\\r")) {
-        owned = owned
-            .replace("\\r\\n", "\n")
-            .replace("\\n", "\n")
-            .replace("\\r", "\n");
+    // All of them: a file saved twice by a BOM-writing editor starts with two (normalising must be idempotent).
+    let text = match text.trim_start_matches('\u{feff}') {
+        rest if rest.len() < text.len() => {
+            notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
+            rest
+        }
+        _ => text,
+    };
+    let mut owned = Zeroizing::new(String::with_capacity(text.len()));
+    if text.contains("-----BEGIN ") && (text.contains("\\n") || text.contains("\\r")) {
+        // Literal `\r\n` (four characters), `\n` and `\r` (two characters) become one line break.
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if let Some(escape) = ["\\r\\n", "\\n", "\\r"]
+                .iter()
+                .find(|e| rest.starts_with(**e))
+            {
+                owned.push('\n');
+                rest = &rest[escape.len()..];
+            } else {
+                owned.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
         notes.push(
             "literal \\n escape sequences (as copied out of JSON) were turned into real line breaks".to_string(),
         );
+    } else {
+        owned.push_str(text);
     }
     if let Some(note) = describe_line_endings(&owned) {
         notes.push(note.to_string());
-        owned = owned.replace("\r\n", "\n").replace('\r', "\n");
+        let mut lf = Zeroizing::new(String::with_capacity(owned.len()));
+        let mut chars = owned.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\r' {
+                chars.next_if_eq(&'\n');
+                lf.push('\n');
+            } else {
+                lf.push(c);
+            }
+        }
+        owned = lf;
     }
     (owned, notes)
 }
@@ -98,14 +126,20 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
     let mut pos = 0;
+    // Line numbers are counted incrementally (blocks come in order), so scanning stays linear in the input.
+    let (mut counted_to, mut counted_line) = (0, 1);
     while let Some((start, label, body_start)) = find_begin(text, pos) {
-        let line = line_of(text, start);
+        counted_line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = start;
+        let line = counted_line;
         let stray = text[pos..start].trim();
         if !stray.is_empty() {
-            let first = stray.lines().next().unwrap_or_default();
-            let shown: String = first.chars().take(40).collect();
             notes.push(format!(
-                "text outside PEM blocks before line {line} was ignored (starts with \"{shown}\")"
+                "text outside PEM blocks before line {line} was ignored ({})",
+                describe_stray(stray)
             ));
         }
         let end_marker = format!("-----END {label}-----");
@@ -119,6 +153,17 @@ pub fn scan(text: &str) -> Result<ScannedText> {
         };
         let body_end = body_start + rel_end;
         let body = &text[body_start..body_end];
+        if let Some(next) = body.find("-----BEGIN ") {
+            return Err(Error::new(
+                ErrorKind::Pem,
+                format!(
+                    "the PEM block \"{label}\" has no END line before the next BEGIN line (line {})",
+                    line_of(text, body_start + next)
+                ),
+                "a block lost its END line while copying: add the missing \"-----END ...-----\" line or download the original file again",
+            )
+            .at(Location::Line(line)));
+        }
         let (der, headers) = decode_body(body, &label, text, body_start)?;
         check_layout(body, &label, line, &mut notes);
         blocks.push(PemBlock {
@@ -131,12 +176,25 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     }
     let tail = text[pos..].trim();
     if !blocks.is_empty() && !tail.is_empty() {
-        let shown: String = tail.chars().take(40).collect();
         notes.push(format!(
-            "text after the last PEM block was ignored (starts with \"{shown}\")"
+            "text after the last PEM block was ignored ({})",
+            describe_stray(tail)
         ));
     }
     Ok(ScannedText { blocks, notes })
+}
+
+/// How a note shows ignored text: its start, unless it looks like base64, which may be a key that lost its
+/// BEGIN/END line and must not be copied into notes, reports or logs.
+fn describe_stray(stray: &str) -> String {
+    let first = stray.lines().next().unwrap_or_default().trim();
+    let base64ish = first.len() >= 16 && first.chars().all(is_base64_char);
+    if base64ish {
+        "it looks like base64, not shown: a block whose BEGIN or END line was lost?".to_string()
+    } else {
+        let shown: String = first.chars().take(40).collect();
+        format!("starts with \"{shown}\"")
+    }
 }
 
 /// Decode the base64 body of one block; RFC 1421 headers (`Proc-Type: ...`) are returned separately.
@@ -178,7 +236,9 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset))));
     }
-    let der = Base64::decode_vec(&b64).map_err(|_| {
+    // Decode into a zeroizing buffer of the largest possible size (base64 is at least 4/3 of its data).
+    let mut der = Zeroizing::new(vec![0u8; b64.len() / 4 * 3 + 3]);
+    let len = Base64::decode(b64.as_bytes(), &mut der[..]).map(|d| d.len()).map_err(|_| {
         Error::new(
             ErrorKind::Pem,
             format!(
@@ -189,7 +249,8 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset)))
     })?;
-    Ok((Zeroizing::new(der), headers))
+    der.truncate(len);
+    Ok((der, headers))
 }
 
 /// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.

@@ -106,6 +106,10 @@ impl Target for Zephyr {
         let mut out = Artifacts::new(t);
         for (blob, include) in blobs.iter().zip(&includes) {
             let mut text = text_for(std::slice::from_ref(blob));
+            if blob.secret() {
+                // A comment is valid where the file is #included (an array initializer or a string).
+                text.push_str("/* SECRET: the device private key, written by certpack. Keep this file out of version control. */\n");
+            }
             match layout {
                 Layout::Inc(_) if nul => {
                     let mut data =
