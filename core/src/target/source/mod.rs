@@ -361,32 +361,50 @@ pub(crate) fn line_comment(marker: &str, lines: &[String], out: &mut Text) {
     }
 }
 
-/// Generated text that may hold key material: kept in zeroized buffers, also when it grows.
-pub(crate) struct Text(Zeroizing<String>);
+/// Generated text that may hold key material: kept in zeroized buffers, also when it grows. Only UTF-8 text goes
+/// in (`push_str`, `push`, and the ASCII of [`write_hex`]), so the bytes are always valid UTF-8.
+pub(crate) struct Text(Zeroizing<Vec<u8>>);
 
 impl Text {
     /// Room for `capacity` bytes up front (growing copies into a new zeroized buffer and wipes the old one).
     pub fn with_capacity(capacity: usize) -> Text {
-        Text(Zeroizing::new(String::with_capacity(capacity)))
+        Text(Zeroizing::new(Vec::with_capacity(capacity)))
     }
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
-        let needed = self.0.len() + s.len();
-        if needed > self.0.capacity() {
-            let mut grown = Zeroizing::new(String::with_capacity(needed.max(1024) * 2));
-            grown.push_str(&self.0);
-            self.0 = grown;
+        self.push_ascii(s.as_bytes());
+    }
+    /// Append bytes that are valid UTF-8 on their own (ASCII, or the bytes of a `&str`).
+    #[inline]
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        if self.0.capacity() - self.0.len() < bytes.len() {
+            self.grow(bytes.len());
         }
-        self.0.push_str(s);
+        self.0.extend_from_slice(bytes);
+    }
+    /// Make room for `more` bytes without letting `Vec` reallocate (which would free the old buffer unwiped).
+    #[cold]
+    fn grow(&mut self, more: usize) {
+        let needed = self.0.len().saturating_add(more);
+        let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(1024).saturating_mul(2)));
+        grown.extend_from_slice(&self.0);
+        self.0 = grown;
+    }
+    /// Make room for `more` bytes up front.
+    pub fn reserve(&mut self, more: usize) {
+        if self.0.capacity() - self.0.len() < more {
+            self.grow(more);
+        }
     }
     pub fn push(&mut self, c: char) {
         self.push_str(c.encode_utf8(&mut [0; 4]));
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
-    /// The bytes, moved out without a copy (the caller puts them in a zeroizing [`crate::Artifact`]).
+    /// The bytes, moved out without a copy (the caller puts them in a secret [`crate::Artifact`]).
     pub fn into_bytes(mut self) -> Vec<u8> {
-        std::mem::take(&mut *self.0).into_bytes()
+        std::mem::take(&mut *self.0)
     }
 }
 
@@ -397,10 +415,13 @@ impl fmt::Write for Text {
     }
 }
 
-/// A buffer sized for embedding `blobs` as text.
+/// A buffer sized for embedding `blobs` as text (a `0xNN, ` item per byte plus the comment block; it grows when
+/// a target needs more).
 pub(crate) fn text_for(blobs: &[Blob]) -> Text {
-    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 8).sum::<usize>() + 8192)
+    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 7).sum::<usize>() + 6144)
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Write `bytes` as `0xNN` items, `per_line` per line: each line is `indent`, the items joined by `, `, then
 /// `line_end` (`last_end` after the last line). Nothing is written for no bytes.
@@ -412,32 +433,42 @@ pub(crate) fn write_hex(
     line_end: &str,
     last_end: &str,
 ) {
-    let rows = bytes.chunks(per_line.max(1));
-    let count = rows.len();
-    for (n, row) in rows.enumerate() {
+    let per_line = per_line.max(1);
+    let rows = bytes.len().div_ceil(per_line);
+    let Some(last) = rows.checked_sub(1) else {
+        return;
+    };
+    // Exact size: per row the indent and an end; per byte `0xNN`; between items `, `.
+    out.reserve(
+        rows * indent.len() + last * line_end.len() + last_end.len() + bytes.len() * 6 - rows * 2,
+    );
+    for (n, row) in bytes.chunks(per_line).enumerate() {
         out.push_str(indent);
-        for (i, b) in row.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
+        if let Some((first, rest)) = row.split_first() {
+            push_hex_byte(out, *first);
+            for &b in rest {
+                out.push_ascii(&[
+                    b',',
+                    b' ',
+                    b'0',
+                    b'x',
+                    HEX_DIGITS[usize::from(b >> 4)],
+                    HEX_DIGITS[usize::from(b & 15)],
+                ]);
             }
-            push_hex_byte(out, *b);
         }
-        out.push_str(if n + 1 == count { last_end } else { line_end });
+        out.push_str(if n == last { last_end } else { line_end });
     }
 }
 
 /// Append `0xNN` (lowercase).
 pub(crate) fn push_hex_byte(out: &mut Text, b: u8) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let text = [
+    out.push_ascii(&[
         b'0',
         b'x',
-        DIGITS[usize::from(b >> 4)],
-        DIGITS[usize::from(b & 15)],
-    ];
-    if let Ok(text) = std::str::from_utf8(&text) {
-        out.push_str(text);
-    }
+        HEX_DIGITS[usize::from(b >> 4)],
+        HEX_DIGITS[usize::from(b & 15)],
+    ]);
 }
 
 // ---- parameters shared by the source targets ----
