@@ -30,6 +30,7 @@ pub mod key;
 pub mod report;
 pub mod target;
 pub mod time;
+mod wipe;
 
 pub use artifact::{Artifact, Artifacts};
 pub use bundle::Bundle;

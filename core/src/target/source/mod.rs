@@ -361,14 +361,14 @@ pub(crate) fn line_comment(marker: &str, lines: &[String], out: &mut Text) {
     }
 }
 
-/// Generated text that may hold key material: kept in zeroized buffers, also when it grows. Only UTF-8 text goes
-/// in (`push_str`, `push`, and the ASCII of [`write_hex`]), so the bytes are always valid UTF-8.
-pub(crate) struct Text(Zeroizing<Vec<u8>>);
+/// Generated text that may hold key material: wiped when dropped, and when it grows. Only UTF-8 text goes in
+/// (`push_str`, `push`, and the ASCII of [`write_hex`]), so the bytes are always valid UTF-8.
+pub(crate) struct Text(Vec<u8>);
 
 impl Text {
-    /// Room for `capacity` bytes up front (growing copies into a new zeroized buffer and wipes the old one).
+    /// Room for `capacity` bytes up front (growing copies into a new buffer and wipes the old one).
     pub fn with_capacity(capacity: usize) -> Text {
-        Text(Zeroizing::new(Vec::with_capacity(capacity)))
+        Text(Vec::with_capacity(capacity))
     }
     #[inline]
     pub fn push_str(&mut self, s: &str) {
@@ -386,9 +386,10 @@ impl Text {
     #[cold]
     fn grow(&mut self, more: usize) {
         let needed = self.0.len().saturating_add(more);
-        let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(1024).saturating_mul(2)));
+        let mut grown = Vec::with_capacity(needed.max(1024).saturating_mul(2));
         grown.extend_from_slice(&self.0);
-        self.0 = grown;
+        let mut old = std::mem::replace(&mut self.0, grown);
+        crate::wipe::wipe(&mut old);
     }
     /// Make room for `more` bytes up front.
     pub fn reserve(&mut self, more: usize) {
@@ -402,9 +403,16 @@ impl Text {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
-    /// The bytes, moved out without a copy (the caller puts them in a secret [`crate::Artifact`]).
+    /// The bytes, moved out without a copy (the caller puts them in a secret [`crate::Artifact`] when they hold
+    /// key material).
     pub fn into_bytes(mut self) -> Vec<u8> {
-        std::mem::take(&mut *self.0)
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Text {
+    fn drop(&mut self) {
+        crate::wipe::wipe(&mut self.0);
     }
 }
 

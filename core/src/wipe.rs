@@ -1,0 +1,49 @@
+//! Wiping secret buffers fast: the same volatile writes as `zeroize`, but a 64-bit word at a time instead of a byte
+//! at a time (8x fewer stores), over the whole allocation (spare capacity included).
+
+use zeroize::Zeroize;
+
+/// Overwrite every byte of `buf`'s allocation with zeros (volatile writes the compiler cannot drop) and empty it.
+pub(crate) fn wipe(buf: &mut Vec<u8>) {
+    // Initialise the spare capacity so the whole allocation is a byte slice (no reallocation: the length stays
+    // within the capacity).
+    buf.resize(buf.capacity(), 0);
+    wipe_slice(buf);
+    buf.clear();
+}
+
+/// Overwrite `bytes` with zeros (volatile writes).
+pub(crate) fn wipe_slice(bytes: &mut [u8]) {
+    let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
+    head.zeroize();
+    words.zeroize();
+    tail.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipes_at_every_alignment_and_length() {
+        for start in 0..9 {
+            for len in [0usize, 1, 7, 8, 9, 15, 16, 63, 64, 1000] {
+                let mut b = vec![0x5au8; start + len + 3];
+                wipe_slice(&mut b[start..start + len]);
+                assert!(b[..start].iter().all(|&x| x == 0x5a));
+                assert!(b[start..start + len].iter().all(|&x| x == 0));
+                assert!(b[start + len..].iter().all(|&x| x == 0x5a));
+            }
+        }
+    }
+
+    #[test]
+    fn wipe_empties_and_keeps_the_allocation() {
+        let mut v = vec![0xa5u8; 100];
+        v.truncate(10);
+        let cap = v.capacity();
+        wipe(&mut v);
+        assert!(v.is_empty());
+        assert_eq!(v.capacity(), cap);
+    }
+}
