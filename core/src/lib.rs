@@ -13,6 +13,7 @@
 
 pub mod artifact;
 pub mod at;
+mod base64;
 #[cfg(feature = "batch")]
 pub mod batch;
 pub mod build;

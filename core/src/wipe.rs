@@ -20,6 +20,31 @@ pub(crate) fn wipe_slice(bytes: &mut [u8]) {
     tail.zeroize();
 }
 
+/// A byte buffer wiped with [`wipe`] when dropped: for data that may be key material on hot paths, where
+/// `Zeroizing`'s byte-at-a-time stores would dominate.
+#[derive(Default)]
+pub(crate) struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    /// Take over `bytes` (wiped when this is dropped).
+    pub fn new(bytes: Vec<u8>) -> SecretBytes {
+        SecretBytes(bytes)
+    }
+}
+
+impl std::ops::Deref for SecretBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,14 +4,16 @@
 use base64ct::{Base64, Encoding};
 use zeroize::Zeroizing;
 
+use crate::wipe::{wipe, SecretBytes};
+
 use crate::error::{Error, ErrorKind, Location, Result};
 
 /// One PEM block found in a text input.
 pub struct PemBlock {
     /// The label between `BEGIN ` and the dashes (e.g. `CERTIFICATE`).
     pub label: String,
-    /// Decoded body.
-    pub der: Zeroizing<Vec<u8>>,
+    /// Decoded body (may be a key: wiped on drop).
+    pub der: SecretBytes,
     /// 1-based line of the BEGIN marker (in the normalised text).
     pub line: usize,
     /// RFC 1421 headers (`Proc-Type`, `DEK-Info`) present inside the block.
@@ -145,7 +147,10 @@ fn decode_body(
     label: &str,
     text: &str,
     body_offset: usize,
-) -> Result<(Zeroizing<Vec<u8>>, Vec<String>)> {
+) -> Result<(SecretBytes, Vec<String>)> {
+    if let Some(der) = decode_plain_body(body.as_bytes()) {
+        return Ok((der, Vec::new()));
+    }
     let mut headers = Vec::new();
     let mut b64 = Zeroizing::new(String::with_capacity(body.len()));
     let mut offset = body_offset;
@@ -189,7 +194,29 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset)))
     })?;
-    Ok((Zeroizing::new(der), headers))
+    Ok((SecretBytes::new(der), headers))
+}
+
+/// The common case, decoded fast: an ASCII body without headers, only base64 characters and whitespace,
+/// canonical padding. `None` sends anything else through the general path (same results, same errors).
+fn decode_plain_body(body: &[u8]) -> Option<SecretBytes> {
+    if body.contains(&b':') {
+        return None;
+    }
+    let mut b64 = Vec::with_capacity(body.len());
+    for &b in body {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') {
+            b64.push(b);
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+            wipe(&mut b64);
+            return None;
+        }
+    }
+    let mut der = Vec::with_capacity(b64.len() / 4 * 3 + 3);
+    let ok = crate::base64::decode_strict(&b64, &mut der);
+    wipe(&mut b64);
+    let der = SecretBytes::new(der);
+    ok.then_some(der)
 }
 
 /// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.
