@@ -28,6 +28,7 @@ pub mod input;
 pub mod integrity;
 pub mod item;
 pub mod key;
+mod name;
 pub mod report;
 pub mod target;
 pub mod time;
