@@ -1,6 +1,8 @@
 //! Lenient PEM scanning: finds every armoured block in a text input, repairing what real files contain
 //! (CRLF, BOM, literal `\n`, leading text, flattened lines, odd widths) and recording each repair as a note.
 
+use std::borrow::Cow;
+
 use base64ct::{Base64, Encoding};
 use zeroize::Zeroizing;
 
@@ -41,37 +43,71 @@ fn describe_line_endings(text: &str) -> Option<&'static str> {
     }
 }
 
+/// A normalised text: the input itself when nothing needed repair, else a repaired copy that is wiped when
+/// dropped (the text may hold a private key).
+pub struct Normalised<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Normalised<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Normalised<'_> {
+    fn drop(&mut self) {
+        if let Cow::Owned(text) = &mut self.0 {
+            wipe(&mut std::mem::take(text).into_bytes());
+        }
+    }
+}
+
 /// Normalise a text input: strip a BOM, turn literal `\n` escapes and CR/CRLF into LF. Returns the text and notes.
-pub fn normalise(text: &str) -> (String, Vec<String>) {
+pub fn normalise(text: &str) -> (Normalised<'_>, Vec<String>) {
     let mut notes = Vec::new();
     let mut text = text;
     if let Some(rest) = text.strip_prefix('\u{feff}') {
         notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
         text = rest;
     }
-    let mut owned = text.to_string();
-    if owned.contains("-----BEGIN ") && (owned.contains("\\n") || owned.contains("\\r")) {
-        owned = owned
+    let bytes = text.as_bytes();
+    let has_escape = bytes.contains(&b'\\')
+        && text.contains("-----BEGIN ")
+        && (text.contains("\\n") || text.contains("\\r"));
+    if !has_escape && !bytes.contains(&b'\r') {
+        // Nothing to repair (the common case): no copy.
+        return (Normalised(Cow::Borrowed(text)), notes);
+    }
+    let mut owned = Normalised(Cow::Owned(text.to_string()));
+    if has_escape {
+        let replaced = owned
             .replace("\\r\\n", "\n")
             .replace("\\n", "\n")
             .replace("\\r", "\n");
+        owned = Normalised(Cow::Owned(replaced));
         notes.push(
             "literal \\n escape sequences (as copied out of JSON) were turned into real line breaks".to_string(),
         );
     }
     if let Some(note) = describe_line_endings(&owned) {
         notes.push(note.to_string());
-        owned = owned.replace("\r\n", "\n").replace('\r', "\n");
+        let replaced = owned.replace("\r\n", "\n").replace('\r', "\n");
+        owned = Normalised(Cow::Owned(replaced));
     }
     (owned, notes)
 }
 
+/// 1-based line of byte `byte`, counting on from a known (`from`, `line`) earlier in the text.
+fn line_from(text: &str, from: usize, line: usize, byte: usize) -> usize {
+    let span = text
+        .as_bytes()
+        .get(from..byte.min(text.len()))
+        .unwrap_or_default();
+    line + span.iter().filter(|&&b| b == b'\n').count()
+}
+
 fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    line_from(text, 0, 1, byte)
 }
 
 /// Find `-----BEGIN <label>-----` at or after `from`; returns (start, label, end of marker).
@@ -91,6 +127,16 @@ fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
     None
 }
 
+/// Where `marker` first occurs in `rest`. A PEM body holds no `-`, so the first `-` is nearly always the END
+/// marker: checked directly before the general search.
+fn find_end(rest: &str, marker: &str) -> Option<usize> {
+    match rest.as_bytes().iter().position(|&b| b == b'-') {
+        Some(dash) if rest[dash..].starts_with(marker) => Some(dash),
+        Some(dash) => rest[dash..].find(marker).map(|n| dash + n),
+        None => None,
+    }
+}
+
 fn is_base64_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='
 }
@@ -100,8 +146,11 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
     let mut pos = 0;
+    // Lines are counted on from the previous block, not from the start of the text each time.
+    let mut counted = (0, 1);
     while let Some((start, label, body_start)) = find_begin(text, pos) {
-        let line = line_of(text, start);
+        let line = line_from(text, counted.0, counted.1, start);
+        counted = (start, line);
         let stray = text[pos..start].trim();
         if !stray.is_empty() {
             let first = stray.lines().next().unwrap_or_default();
@@ -111,7 +160,7 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             ));
         }
         let end_marker = format!("-----END {label}-----");
-        let Some(rel_end) = text[body_start..].find(&end_marker) else {
+        let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
             return Err(Error::new(
                 ErrorKind::Pem,
                 format!("the PEM block \"{label}\" has no matching \"{end_marker}\" line"),
@@ -219,8 +268,35 @@ fn decode_plain_body(body: &[u8]) -> Option<SecretBytes> {
     ok.then_some(der)
 }
 
+/// The layout OpenSSL writes: the body starts and ends with a line break, every line is 64 base64 characters
+/// except a shorter last one, nothing else (no blank lines, spaces or headers). Such a body gets no layout note.
+fn is_standard_layout(body: &[u8]) -> bool {
+    let Some(inner) = body.strip_prefix(b"\n").and_then(|b| b.strip_suffix(b"\n")) else {
+        return false;
+    };
+    let base64_or_break =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n');
+    if inner.is_empty() || !inner.iter().all(|&b| base64_or_break(b)) {
+        return false;
+    }
+    let mut lines = inner.split(|&b| b == b'\n').peekable();
+    while let Some(l) = lines.next() {
+        let last = lines.peek().is_none();
+        if l.is_empty() || l.len() > 64 || (!last && l.len() != 64) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.
 fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
+    if !is_standard_layout(body.as_bytes()) {
+        check_layout_general(body, label, line, notes);
+    }
+}
+
+fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
     let lines: Vec<&str> = body
         .split('\n')
         .map(|l| l.trim_end_matches([' ', '\t']))
@@ -251,5 +327,45 @@ fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
         notes.push(format!(
             "the \"{label}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast layout check only skips bodies the general check has nothing to say about.
+        #[test]
+        fn standard_layout_gets_no_note(parts in proptest::collection::vec(
+            prop::sample::select(vec![
+                "\n",
+                "MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQsF",
+                "MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQs",
+                "AA==", " ", "\t", ":", "\u{b}", "\u{a0}", "-",
+            ]),
+            0..8,
+        )) {
+            let body: String = parts.concat();
+            let mut notes = Vec::new();
+            check_layout_general(&body, "X", 1, &mut notes);
+            if is_standard_layout(body.as_bytes()) {
+                prop_assert!(notes.is_empty(), "{:?}: {:?}", body, notes);
+            }
+        }
+    }
+
+    #[test]
+    fn end_marker_found_past_other_dashes() {
+        assert_eq!(
+            find_end("\nAB\n-----END X-----", "-----END X-----"),
+            Some(4)
+        );
+        assert_eq!(
+            find_end("\nA-B\n-----END X-----", "-----END X-----"),
+            Some(5)
+        );
+        assert_eq!(find_end("\nAB\n", "-----END X-----"), None);
     }
 }
