@@ -12,6 +12,22 @@ pub(crate) fn wipe(buf: &mut Vec<u8>) {
     buf.clear();
 }
 
+/// Make room for `more` bytes in `buf` the way a secret buffer must grow: into a new allocation, wiping the old
+/// one (a plain `reserve` would free it with the secret still in it).
+pub(crate) fn reserve(buf: &mut Vec<u8>, more: usize) {
+    if buf.capacity() - buf.len() >= more {
+        return;
+    }
+    let wanted = buf
+        .len()
+        .saturating_add(more)
+        .max(buf.capacity().saturating_mul(2));
+    let mut grown = Vec::with_capacity(wanted);
+    grown.extend_from_slice(buf);
+    let mut old = std::mem::replace(buf, grown);
+    wipe(&mut old);
+}
+
 /// Overwrite `bytes` with zeros (volatile writes).
 pub(crate) fn wipe_slice(bytes: &mut [u8]) {
     let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
@@ -29,6 +45,14 @@ impl SecretBytes {
     /// Take over `bytes` (wiped when this is dropped).
     pub fn new(bytes: Vec<u8>) -> SecretBytes {
         SecretBytes(bytes)
+    }
+}
+
+impl SecretBytes {
+    /// The buffer, to append to; grow it only through [`reserve`] (a plain `Vec` reallocation would free the old
+    /// allocation unwiped).
+    pub fn vec_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
     }
 }
 

@@ -127,6 +127,45 @@ fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
     None
 }
 
+/// The common case in one pass: a block body in OpenSSL's layout (a line break after the BEGIN marker, lines of
+/// 64 base64 characters, a shorter or padded last one, each ending with a line break, then `end_marker`), decoded
+/// line by line. Returns the DER and the body's length. Such a body gets no layout note and has no headers; `None`
+/// sends anything else through the general path, which finds the same blocks and reports every problem.
+fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, usize)> {
+    let bytes = rest.as_bytes();
+    if bytes.first() != Some(&b'\n') {
+        return None;
+    }
+    let mut der = SecretBytes::default();
+    let mut pos = 1;
+    let mut last_line_seen = false;
+    loop {
+        if bytes.get(pos) == Some(&b'-') {
+            let ends = !der.is_empty() && rest[pos..].starts_with(end_marker);
+            return ends.then_some((der, pos));
+        }
+        if last_line_seen {
+            return None;
+        }
+        let len = if bytes.get(pos + 64) == Some(&b'\n') {
+            64
+        } else {
+            rest.get(pos..)?.find('\n').filter(|&n| n < 64)?
+        };
+        let line = &bytes[pos..pos + len];
+        if len == 0 || len % 4 != 0 {
+            return None;
+        }
+        last_line_seen = len < 64 || line.last() == Some(&b'=');
+        let out = der.vec_mut();
+        crate::wipe::reserve(out, len / 4 * 3);
+        if !crate::base64::decode_strict(line, out) {
+            return None;
+        }
+        pos += len + 1;
+    }
+}
+
 /// Where `marker` first occurs in `rest`. A PEM body holds no `-`, so the first `-` is nearly always the END
 /// marker: checked directly before the general search.
 fn find_end(rest: &str, marker: &str) -> Option<usize> {
@@ -160,6 +199,16 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             ));
         }
         let end_marker = format!("-----END {label}-----");
+        if let Some((der, body_len)) = decode_standard_block(&text[body_start..], &end_marker) {
+            blocks.push(PemBlock {
+                label,
+                der,
+                line,
+                headers: Vec::new(),
+            });
+            pos = body_start + body_len + end_marker.len();
+            continue;
+        }
         let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
             return Err(Error::new(
                 ErrorKind::Pem,
@@ -352,6 +401,38 @@ mod tests {
             check_layout_general(&body, "X", 1, &mut notes);
             if is_standard_layout(body.as_bytes()) {
                 prop_assert!(notes.is_empty(), "{:?}: {:?}", body, notes);
+            }
+        }
+    }
+
+    proptest! {
+        /// The one-pass decoder of OpenSSL-layout bodies agrees with the general path wherever it answers.
+        #[test]
+        fn standard_block_same_as_general_path(
+            data in proptest::collection::vec(any::<u8>(), 0..200),
+            insert in proptest::sample::select(vec!["", "\n", " ", "=", "-", "A", ":", "\t", "AA==", "\n\n"]),
+            at in any::<usize>(),
+        ) {
+            let b64 = Base64::encode_string(&data);
+            let mut body = String::from("\n");
+            for line in b64.as_bytes().chunks(64) {
+                body.push_str(std::str::from_utf8(line).unwrap());
+                body.push('\n');
+            }
+            let at = at % (body.len() + 1);
+            body.insert_str(at, insert);
+            let marker = "-----END X-----";
+            let rest = format!("{body}{marker}\n");
+            if let Some((der, len)) = decode_standard_block(&rest, marker) {
+                prop_assert_eq!(find_end(&rest, marker), Some(len));
+                let (general, headers) = decode_body(&rest[..len], "X", &rest, 0).unwrap();
+                prop_assert_eq!(&general[..], &der[..]);
+                prop_assert!(headers.is_empty());
+                let mut notes = Vec::new();
+                check_layout_general(&rest[..len], "X", 1, &mut notes);
+                prop_assert!(notes.is_empty(), "{:?}", notes);
+            } else {
+                prop_assert!(insert != "" || data.is_empty(), "a plain body must take the fast path");
             }
         }
     }
