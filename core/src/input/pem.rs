@@ -432,7 +432,7 @@ mod tests {
                 check_layout_general(&rest[..len], "X", 1, &mut notes);
                 prop_assert!(notes.is_empty(), "{:?}", notes);
             } else {
-                prop_assert!(insert != "" || data.is_empty(), "a plain body must take the fast path");
+                prop_assert!(!insert.is_empty() || data.is_empty(), "a plain body must take the fast path");
             }
         }
     }
