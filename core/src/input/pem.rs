@@ -147,11 +147,7 @@ fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, u
         if last_line_seen {
             return None;
         }
-        let len = if bytes.get(pos + 64) == Some(&b'\n') {
-            64
-        } else {
-            rest.get(pos..)?.find('\n').filter(|&n| n < 64)?
-        };
+        let len = rest.get(pos..)?.find('\n').filter(|&n| n <= 64)?;
         let line = &bytes[pos..pos + len];
         if len == 0 || len % 4 != 0 {
             return None;
