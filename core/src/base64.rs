@@ -77,7 +77,7 @@ pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&line[..n]);
         out.extend_from_slice(eol);
     }
-    zeroize::Zeroize::zeroize(&mut line);
+    crate::wipe::wipe_slice(&mut line);
 }
 
 /// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
@@ -102,11 +102,12 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
     }
     let pad = b64.iter().rev().take(2).take_while(|&&c| c == b'=').count();
     let (body, _) = b64.split_at(b64.len() - pad);
-    let mut values = [0u8; 256];
+    let mut values = [0u8; LINE];
+    let mut decoded = [0u8; LINE_BYTES];
     let mut ok = 0xffu8;
     let full = body.len() / 4 * 4;
     out.reserve(body.len() / 4 * 3 + 2);
-    for block in body[..full].chunks(values.len()) {
+    for block in body[..full].chunks(LINE) {
         let values = &mut values[..block.len()];
         for (v, &c) in values.iter_mut().zip(block) {
             *v = decode_6bits(c);
@@ -115,10 +116,13 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
         ok &= values.iter().fold(0xff, |acc, &v| {
             acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
         });
-        for q in values.chunks_exact(4) {
-            let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|v| v.wrapping_sub(1));
-            out.extend_from_slice(&[(a << 2) | (b >> 4), (b << 4) | (c >> 2), (c << 6) | d]);
+        for (q, d) in values.chunks_exact(4).zip(decoded.chunks_exact_mut(3)) {
+            let [a, b, c, e] = [q[0], q[1], q[2], q[3]].map(|v| v.wrapping_sub(1));
+            d[0] = (a << 2) | (b >> 4);
+            d[1] = (b << 4) | (c >> 2);
+            d[2] = (c << 6) | e;
         }
+        out.extend_from_slice(&decoded[..block.len() / 4 * 3]);
     }
     let tail = &body[full..];
     let mut t = [0u8; 3];
@@ -139,7 +143,8 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
         }
         _ => false,
     };
-    zeroize::Zeroize::zeroize(&mut values);
+    crate::wipe::wipe_slice(&mut values);
+    crate::wipe::wipe_slice(&mut decoded);
     zeroize::Zeroize::zeroize(&mut t);
     ok == 0xff && bits_ok
 }
