@@ -169,16 +169,22 @@ impl Artifacts {
     }
     /// `manifest.json`: each file's name, size, sha256 and placement or command. Deterministic (no timestamps).
     pub fn manifest_json(&self) -> String {
+        let hashes: Vec<String> = self.files.iter().map(Artifact::sha256_hex).collect();
+        self.manifest_json_with(&hashes)
+    }
+    /// [`Artifacts::manifest_json`] with each file's SHA-256 (lowercase hex, in file order) already computed.
+    pub(crate) fn manifest_json_with(&self, sha256: &[String]) -> String {
         let manifest = Manifest {
             certpack_version: crate::VERSION,
             target: &self.target,
             files: self
                 .files
                 .iter()
-                .map(|a| ManifestFile {
+                .zip(sha256)
+                .map(|(a, sha256)| ManifestFile {
                     name: &a.name,
                     size: a.bytes.len(),
-                    sha256: a.sha256_hex(),
+                    sha256: sha256.clone(),
                     description: &a.description,
                     secret: a.secret,
                     flash: &a.flash,
