@@ -27,14 +27,14 @@ fn encode_6bits(v: u8) -> u8 {
 /// Encode up to [`LINE_BYTES`] bytes as one line of base64 (with padding) into `out`; returns its length.
 #[inline]
 fn encode_line(src: &[u8], out: &mut [u8; LINE]) -> usize {
-    let mut n = 0;
     let mut chunks = src.chunks_exact(3);
-    for c in &mut chunks {
+    let mut n = 0;
+    for (c, o) in (&mut chunks).zip(out.chunks_exact_mut(4)) {
         let (a, b, d) = (c[0], c[1], c[2]);
-        out[n] = a >> 2;
-        out[n + 1] = ((a & 3) << 4) | (b >> 4);
-        out[n + 2] = ((b & 15) << 2) | (d >> 6);
-        out[n + 3] = d & 63;
+        o[0] = a >> 2;
+        o[1] = ((a & 3) << 4) | (b >> 4);
+        o[2] = ((b & 15) << 2) | (d >> 6);
+        o[3] = d & 63;
         n += 4;
     }
     let rest = chunks.remainder();

@@ -450,12 +450,14 @@ pub(crate) fn write_hex(
     out.reserve(
         rows * indent.len() + last * line_end.len() + last_end.len() + bytes.len() * 6 - rows * 2,
     );
+    // Each row is built in a scratch buffer (`, 0xNN` per byte) and appended at once; wiped after (key bytes).
+    const MAX_ROW: usize = 16;
+    let mut scratch = [0u8; 6 * MAX_ROW];
     for (n, row) in bytes.chunks(per_line).enumerate() {
         out.push_str(indent);
-        if let Some((first, rest)) = row.split_first() {
-            push_hex_byte(out, *first);
-            for &b in rest {
-                out.push_ascii(&[
+        for (i, part) in row.chunks(MAX_ROW).enumerate() {
+            for (&b, item) in part.iter().zip(scratch.chunks_exact_mut(6)) {
+                item.copy_from_slice(&[
                     b',',
                     b' ',
                     b'0',
@@ -464,19 +466,13 @@ pub(crate) fn write_hex(
                     HEX_DIGITS[usize::from(b & 15)],
                 ]);
             }
+            // The row's first item has no `, ` before it.
+            let from = if i == 0 { 2 } else { 0 };
+            out.push_ascii(&scratch[from..part.len() * 6]);
         }
         out.push_str(if n == last { last_end } else { line_end });
     }
-}
-
-/// Append `0xNN` (lowercase).
-pub(crate) fn push_hex_byte(out: &mut Text, b: u8) {
-    out.push_ascii(&[
-        b'0',
-        b'x',
-        HEX_DIGITS[usize::from(b >> 4)],
-        HEX_DIGITS[usize::from(b & 15)],
-    ]);
+    crate::wipe::wipe_slice(&mut scratch);
 }
 
 // ---- parameters shared by the source targets ----
@@ -631,5 +627,36 @@ pub(crate) fn len_rule(len_name: &str, len: usize, nul: bool) -> String {
         )
     } else {
         format!("{len} bytes, no NUL; {len_name} = {len}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `write_hex` against the obvious formatting, for row widths below, at and above its scratch row.
+    #[test]
+    fn write_hex_layout() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..40).collect();
+        for per_line in [1, 7, 8, 12, 16, 17, 40, 1000] {
+            for len in [0, 1, 11, 12, 13, 33, bytes.len()] {
+                let data = &bytes[..len];
+                let mut out = Text::with_capacity(0);
+                write_hex(&mut out, data, per_line, "  ", ",\n", "\n");
+                let rows: Vec<String> = data
+                    .chunks(per_line)
+                    .map(|row| {
+                        let items: Vec<String> = row.iter().map(|b| format!("0x{b:02x}")).collect();
+                        format!("  {}", items.join(", "))
+                    })
+                    .collect();
+                let want = if rows.is_empty() {
+                    String::new()
+                } else {
+                    rows.join(",\n") + "\n"
+                };
+                assert_eq!(out.as_str(), want, "per_line {per_line}, {len} bytes");
+            }
+        }
     }
 }
