@@ -51,7 +51,12 @@ def main() -> None:
     fleet, exe = Path(sys.argv[1]), sys.argv[2]
     n = sum(1 for p in fleet.iterdir() if p.is_dir())
     work = HERE / "work" / "out"
-    shutil.rmtree(work, ignore_errors=True)
+    # Outputs of an earlier run are moved aside and deleted only after the timings: on ext4, creating files
+    # within minutes of deleting thousands takes the slow "recently deleted inode" path, which would slow
+    # whichever method runs first.
+    old = HERE / "work" / f"out.old-{os.getpid()}"
+    if work.exists():
+        work.rename(old)
     sample = min(n, OPENSSL_SAMPLE)
     rates = {}
     rates["openssl + xxd pipeline"] = sample / timed(["bash", str(HERE / "openssl_pipeline.sh"), str(fleet), str(work / "openssl"), str(sample)])
@@ -84,6 +89,7 @@ def main() -> None:
     if not full:
         print("  certpack Python / pyca in-process (goal >= 20)      n/a: this certpack package has only convert(),")
         print("  so only load + DER + PKCS#8 ran from Python (the rate above); re-run once load()/pack() are in")
+    shutil.rmtree(old, ignore_errors=True)
     (HERE / "work" / "results.json").write_text(json.dumps({"devices": n, "rates": rates, "ratios": ratios}, indent=2) + "\n")
 
 
