@@ -160,7 +160,11 @@ fn der_error(what: &str, e: der::Error) -> Error {
 }
 
 fn rsa_bits(modulus: &[u8]) -> u32 {
-    let m: Vec<u8> = modulus.iter().copied().skip_while(|&b| b == 0).collect();
+    let start = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(modulus.len());
+    let m = &modulus[start..];
     match m.first() {
         Some(first) => (m.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
         None => 0,

@@ -190,7 +190,11 @@ fn decode(
         for (index, block) in scanned.blocks.iter().enumerate() {
             let origin = Origin {
                 path: name.to_string(),
-                encoding: format!("{via}pem"),
+                encoding: if via.is_empty() {
+                    "pem".to_string()
+                } else {
+                    format!("{via}pem")
+                },
                 label: Some(block.label.clone()),
                 line: Some(block.line),
                 index,
