@@ -1,7 +1,7 @@
 //! Runs the benchmark's per-device workload (core/benches/workload/mod.rs) in a loop, for profilers
 //! (`perf record`, `valgrind --tool=callgrind`):
-//! `cargo run --release -p certpack --example profile_workload -- [iterations] [testdata dir] [workload|quectel]`.
-//! `quectel` profiles the whole `pack quectel` target (AT script included) instead.
+//! `cargo run --release -p certpack --example profile_workload -- [iterations] [testdata dir] [workload|TARGET]`.
+//! A target name (`quectel`, `esp32-at`, ...) profiles packing that target alone, on a bundle loaded once.
 
 #[path = "../benches/workload/mod.rs"]
 mod workload;
@@ -18,10 +18,13 @@ fn main() {
     let mut total = 0usize;
     for _ in 0..iterations {
         total += match what.as_str() {
+            "workload" => workload::device(&inputs).map(|o| o.len()).unwrap_or(0),
             "quectel" => certpack::target::pack(&bundle, "quectel", &quectel)
                 .map(|a| a.files.len())
                 .unwrap_or(0),
-            _ => workload::device(&inputs).map(|o| o.len()).unwrap_or(0),
+            target => certpack::target::pack(&bundle, target, &Default::default())
+                .map(|a| a.files.len())
+                .unwrap_or(0),
         };
     }
     let secs = started.elapsed().as_secs_f64();

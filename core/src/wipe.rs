@@ -28,6 +28,13 @@ pub(crate) fn reserve(buf: &mut Vec<u8>, more: usize) {
     wipe(&mut old);
 }
 
+/// Wipe the buffer inside a `Zeroizing` with [`wipe`] and leave it empty, so its own (byte-at-a-time) zeroizing
+/// on drop has nothing left to do.
+pub(crate) fn wipe_zeroizing(z: &mut zeroize::Zeroizing<Vec<u8>>) {
+    let mut bytes = std::mem::take(&mut **z);
+    wipe(&mut bytes);
+}
+
 /// Overwrite `bytes` with zeros (volatile writes).
 pub(crate) fn wipe_slice(bytes: &mut [u8]) {
     let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
