@@ -118,6 +118,13 @@ impl Blob {
     }
 }
 
+impl Drop for Blob {
+    fn drop(&mut self) {
+        // 8 bytes per store instead of `Zeroizing`'s one.
+        crate::wipe::wipe_zeroizing(&mut self.bytes);
+    }
+}
+
 /// What the bundle gives for the source targets, in a fixed order: certificate, key, chain, root.
 pub(crate) fn blobs(
     bundle: &Bundle,
@@ -426,7 +433,7 @@ impl fmt::Write for Text {
 /// A buffer sized for embedding `blobs` as text (a `0xNN, ` item per byte plus the comment block; it grows when
 /// a target needs more).
 pub(crate) fn text_for(blobs: &[Blob]) -> Text {
-    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 7).sum::<usize>() + 6144)
+    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 25 / 4).sum::<usize>() + 4096)
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
