@@ -1,7 +1,8 @@
 //! Runs the benchmark's per-device workload (core/benches/workload/mod.rs) in a loop, for profilers
 //! (`perf record`, `valgrind --tool=callgrind`):
-//! `cargo run --release -p certpack --example profile_workload -- [iterations] [testdata dir] [workload|TARGET]`.
-//! A target name (`quectel`, `esp32-at`, ...) profiles packing that target alone, on a bundle loaded once.
+//! `cargo run --release -p certpack --example profile_workload -- [iterations] [testdata dir] [workload|load|TARGET]`.
+//! `load` profiles loading + key match alone; a target name (`quectel`, `esp32-at`, ...) packing that target alone,
+//! on a bundle loaded once.
 
 #[path = "../benches/workload/mod.rs"]
 mod workload;
@@ -19,6 +20,9 @@ fn main() {
     for _ in 0..iterations {
         total += match what.as_str() {
             "workload" => workload::device(&inputs).map(|o| o.len()).unwrap_or(0),
+            "load" => certpack::Bundle::load(&inputs, &Default::default())
+                .map(|b| usize::from(b.key_matches_leaf() == Some(true)))
+                .unwrap_or(0),
             "quectel" => certpack::target::pack(&bundle, "quectel", &quectel)
                 .map(|a| a.files.len())
                 .unwrap_or(0),

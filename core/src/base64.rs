@@ -8,20 +8,27 @@ pub(crate) const LINE: usize = 64;
 /// Bytes encoded per PEM line.
 const LINE_BYTES: usize = LINE / 4 * 3;
 
-/// `0xff` when `v >= k`, else `0` (for `v`, `k` below 128), without branches.
+/// `0xff` when `v < k`, else `0`: the comparison's 0/1 turned into a mask (no branch), byte-wide so the
+/// compiler maps whole vectors of characters at once.
 #[inline(always)]
-fn ge_mask(v: u8, k: u8) -> u8 {
-    ((i16::from(k) - 1 - i16::from(v)) >> 8) as u8
+fn lt_mask(v: u8, k: u8) -> u8 {
+    0u8.wrapping_sub(u8::from(v < k))
+}
+
+/// `0xff` when `v == k`, else `0`.
+#[inline(always)]
+fn eq_mask(v: u8, k: u8) -> u8 {
+    0u8.wrapping_sub(u8::from(v == k))
 }
 
 /// The character of a 6-bit value.
 #[inline(always)]
 fn encode_6bits(v: u8) -> u8 {
     let mut c = v.wrapping_add(b'A');
-    c = c.wrapping_add(ge_mask(v, 26) & 6);
-    c = c.wrapping_sub(ge_mask(v, 52) & 75);
-    c = c.wrapping_sub(ge_mask(v, 62) & 15);
-    c.wrapping_add(ge_mask(v, 63) & 3)
+    c = c.wrapping_add(!lt_mask(v, 26) & 6);
+    c = c.wrapping_sub(!lt_mask(v, 52) & 75);
+    c = c.wrapping_sub(!lt_mask(v, 62) & 15);
+    c.wrapping_add(eq_mask(v, 63) & 3)
 }
 
 /// Encode up to [`LINE_BYTES`] bytes as one line of base64 (with padding) into `out`; returns its length.
@@ -83,14 +90,14 @@ pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
 /// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
 #[inline(always)]
 fn decode_6bits(c: u8) -> u8 {
-    let s = i16::from(c);
-    let mut r: i16 = 0;
-    r += (((0x40 - s) & (s - 0x5b)) >> 8) & (s - 64); // A-Z: 1..=26
-    r += (((0x60 - s) & (s - 0x7b)) >> 8) & (s - 70); // a-z: 27..=52
-    r += (((0x2f - s) & (s - 0x3a)) >> 8) & (s + 5); // 0-9: 53..=62
-    r += (((0x2a - s) & (s - 0x2c)) >> 8) & 63; // '+': 63
-    r += (((0x2e - s) & (s - 0x30)) >> 8) & 64; // '/': 64
-    r as u8
+    let upper = c.wrapping_sub(b'A');
+    let lower = c.wrapping_sub(b'a');
+    let digit = c.wrapping_sub(b'0');
+    (lt_mask(upper, 26) & upper.wrapping_add(1)) // A-Z: 1..=26
+        | (lt_mask(lower, 26) & lower.wrapping_add(27)) // a-z: 27..=52
+        | (lt_mask(digit, 10) & digit.wrapping_add(53)) // 0-9: 53..=62
+        | (eq_mask(c, b'+') & 63)
+        | (eq_mask(c, b'/') & 64)
 }
 
 /// Decode canonical padded base64 (no whitespace) into `out`. Returns false, leaving `out` unspecified, for
@@ -103,7 +110,7 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
     let pad = b64.iter().rev().take(2).take_while(|&&c| c == b'=').count();
     let (body, _) = b64.split_at(b64.len() - pad);
     let mut values = [0u8; LINE];
-    let mut decoded = [0u8; LINE_BYTES];
+    let mut decoded = [0u8; LINE_BYTES + 1];
     let mut ok = 0xffu8;
     let full = body.len() / 4 * 4;
     out.reserve(body.len() / 4 * 3 + 2);
@@ -116,11 +123,17 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
         ok &= values.iter().fold(0xff, |acc, &v| {
             acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
         });
-        for (q, d) in values.chunks_exact(4).zip(decoded.chunks_exact_mut(3)) {
-            let [a, b, c, e] = [q[0], q[1], q[2], q[3]].map(|v| v.wrapping_sub(1));
-            d[0] = (a << 2) | (b >> 4);
-            d[1] = (b << 4) | (c >> 2);
-            d[2] = (c << 6) | e;
+        // Four 6-bit values (each plus one) make 24 bits: one 32-bit load, a few masks, one 32-bit store
+        // (its fourth byte is overwritten by the next group; `decoded` has a byte of slack).
+        for (i, q) in values.chunks_exact(4).enumerate() {
+            let w = u32::from_be_bytes([q[0], q[1], q[2], q[3]]).wrapping_sub(0x0101_0101);
+            let bits = ((w & 0x3f00_0000) >> 6)
+                | ((w & 0x003f_0000) >> 4)
+                | ((w & 0x0000_3f00) >> 2)
+                | (w & 0x0000_003f);
+            if let Some(d) = decoded.get_mut(i * 3..i * 3 + 4) {
+                d.copy_from_slice(&(bits << 8).to_be_bytes());
+            }
         }
         out.extend_from_slice(&decoded[..block.len() / 4 * 3]);
     }
