@@ -14,6 +14,7 @@
 pub mod api;
 pub mod artifact;
 pub mod at;
+mod base64;
 #[cfg(feature = "batch")]
 pub mod batch;
 pub mod build;
@@ -29,9 +30,11 @@ pub mod integrity;
 pub mod item;
 pub mod key;
 pub mod output;
+mod name;
 pub mod report;
 pub mod target;
 pub mod time;
+mod wipe;
 
 pub use artifact::{Artifact, Artifacts};
 pub use bundle::Bundle;
