@@ -175,11 +175,7 @@ fn der_error(what: &str, e: der::Error) -> Error {
 }
 
 fn rsa_bits(modulus: &[u8]) -> u32 {
-    let start = modulus
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(modulus.len());
-    let m = &modulus[start..];
+    let m: Vec<u8> = modulus.iter().copied().skip_while(|&b| b == 0).collect();
     match m.first() {
         Some(first) => (m.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
         None => 0,
@@ -191,8 +187,6 @@ fn rsa_bits(modulus: &[u8]) -> u32 {
 pub struct PublicKey {
     spki: Vec<u8>,
     algorithm: KeyAlgorithm,
-    /// The raw subject public key bits (an EC point uncompressed), computed once for [`PublicKey::same_key`].
-    bits: Vec<u8>,
 }
 
 impl fmt::Debug for PublicKey {
@@ -207,10 +201,10 @@ impl PublicKey {
         let spki =
             SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_error("the public key", e))?;
         let algorithm = spki_algorithm(&spki)?;
-        Ok(PublicKey::new(
-            spki.to_der().map_err(|e| der_error("the public key", e))?,
+        Ok(PublicKey {
+            spki: spki.to_der().map_err(|e| der_error("the public key", e))?,
             algorithm,
-        ))
+        })
     }
 
     /// Parse a PKCS#1 `RSAPublicKey` (`BEGIN RSA PUBLIC KEY`) and wrap it as SPKI.
@@ -218,7 +212,10 @@ impl PublicKey {
         let key =
             pkcs1::RsaPublicKey::from_der(der).map_err(|e| der_error("the RSA public key", e))?;
         let bits = rsa_bits(key.modulus.as_bytes());
-        Ok(PublicKey::new(rsa_spki(der)?, KeyAlgorithm::Rsa { bits }))
+        Ok(PublicKey {
+            spki: rsa_spki(der)?,
+            algorithm: KeyAlgorithm::Rsa { bits },
+        })
     }
 
     /// The DER `SubjectPublicKeyInfo`.
@@ -231,27 +228,18 @@ impl PublicKey {
         &self.algorithm
     }
 
-    fn new(spki: Vec<u8>, algorithm: KeyAlgorithm) -> PublicKey {
-        let bits = key_bits(&spki);
-        PublicKey {
-            spki,
-            algorithm,
-            bits,
-        }
+    /// The raw subject public key bits (RSA: `RSAPublicKey` DER; EC: the SEC1 point), for comparison.
+    pub(crate) fn key_bits(&self) -> Vec<u8> {
+        SubjectPublicKeyInfoRef::from_der(&self.spki)
+            .ok()
+            .and_then(|s| s.subject_public_key.as_bytes().map(normalise_point))
+            .unwrap_or_default()
     }
 
     /// True when both are the same key (an EC point is compared uncompressed).
     pub fn same_key(&self, other: &PublicKey) -> bool {
-        self.algorithm == other.algorithm && self.bits == other.bits
+        self.algorithm == other.algorithm && self.key_bits() == other.key_bits()
     }
-}
-
-/// The raw subject public key bits (RSA: `RSAPublicKey` DER; EC: the SEC1 point), for comparison.
-fn key_bits(spki: &[u8]) -> Vec<u8> {
-    SubjectPublicKeyInfoRef::from_der(spki)
-        .ok()
-        .and_then(|s| s.subject_public_key.as_bytes().map(normalise_point))
-        .unwrap_or_default()
 }
 
 /// Decompress an EC point when possible, so compressed and uncompressed forms compare equal.
@@ -495,7 +483,10 @@ impl PrivateKey {
             form: KeyForm::Pkcs1,
             pkcs8,
             traditional: Some(pkcs1),
-            public: PublicKey::new(rsa_spki(&public)?, KeyAlgorithm::Rsa { bits }),
+            public: PublicKey {
+                spki: rsa_spki(&public)?,
+                algorithm: KeyAlgorithm::Rsa { bits },
+            },
         })
     }
 
@@ -558,7 +549,10 @@ impl PrivateKey {
             form: KeyForm::Sec1,
             pkcs8,
             traditional: Some(sec1),
-            public: PublicKey::new(ec_spki(curve_oid, &point)?, algorithm),
+            public: PublicKey {
+                spki: ec_spki(curve_oid, &point)?,
+                algorithm,
+            },
         })
     }
 

@@ -131,8 +131,7 @@ impl std::fmt::Debug for LoadOptions {
 /// repair notes. Exposed for the fuzz targets and property tests; not part of the stable API.
 #[doc(hidden)]
 pub fn normalise_text(text: &str) -> (Zeroizing<String>, Vec<String>) {
-    let (normalised, notes) = pem::normalise(text);
-    (Zeroizing::new(normalised.to_string()), notes)
+    pem::normalise(text)
 }
 
 /// Normalise and scan a text input for PEM blocks as loading does, returning each block's label and decoded bytes.
@@ -144,7 +143,7 @@ pub fn scan_pem_text(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
     Ok(scanned
         .blocks
         .into_iter()
-        .map(|b| (b.label, Zeroizing::new(b.der.to_vec())))
+        .map(|b| (b.label, b.der))
         .collect())
 }
 
@@ -222,11 +221,7 @@ fn decode(
         for (index, block) in scanned.blocks.iter().enumerate() {
             let origin = Origin {
                 path: name.to_string(),
-                encoding: if via.is_empty() {
-                    "pem".to_string()
-                } else {
-                    format!("{via}pem")
-                },
+                encoding: format!("{via}pem"),
                 label: Some(block.label.clone()),
                 line: Some(block.line),
                 index,
