@@ -307,7 +307,7 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             let files: Vec<_> = artifacts
                 .files
                 .iter()
-                .map(|a| (a.name.clone(), a.bytes.clone()))
+                .map(|a| (a.name.clone(), Zeroizing::new(a.bytes.clone())))
                 .collect();
             let written =
                 output::write_files(&output, &files, &output::Guard::new(&input.paths, force))?;

@@ -1,62 +1,22 @@
-//! The reference per-device workload of the fleet benchmark (docs/performance.md), and its parts:
-//! load leaf + key + root PEM, check the key matches, certificate/key/root DER, PKCS#8 key, one C header with the
-//! three arrays, the ESP32-AT bins, the Quectel payloads with checksums, and the certificate ID.
+//! The reference per-device workload of the fleet benchmark (see `workload/mod.rs` and docs/performance.md),
+//! and its parts: load + key match, the DER/PKCS#8 encodings, the C header, the ESP32-AT bins, the Quectel
+//! payloads with checksums, the certificate ID; and, separately, whole targets (`pack der`, `pack quectel`).
 
 use std::hint::black_box;
-use std::path::Path;
 
-use certpack::{Bundle, Input, LoadOptions, Params};
+use certpack::{Bundle, LoadOptions, Params};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-fn inputs(dir: &str) -> Vec<Input> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| !p.to_string_lossy().ends_with("public.pem.key"))
-        .map(|p| Input::from_bytes(p.display().to_string(), std::fs::read(&p).unwrap()))
-        .collect()
-}
-
-fn quectel_params() -> Params {
-    Params::new().with("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com")
-}
-
-/// The whole reference workload for one device; returns the number of output bytes.
-fn workload(inputs: &[Input], quectel: &Params) -> usize {
-    let bundle = Bundle::load(inputs, &LoadOptions::default()).unwrap();
-    assert_eq!(bundle.key_matches_leaf(), Some(true));
-    let leaf = bundle.require_leaf("bench").unwrap();
-    let key = bundle.require_key("bench").unwrap();
-    let root = bundle.require_root("bench").unwrap();
-    let mut total =
-        leaf.der().len() + key.traditional_der().len() + root.der().len() + key.pkcs8_der().len();
-    total += leaf.aws_certificate_id().len();
-    for (target, params) in [
-        ("c-array", Params::new()),
-        ("esp32-at", Params::new()),
-        ("quectel", quectel.clone()),
-    ] {
-        let out = certpack::target::pack(&bundle, target, &params).unwrap();
-        total += out.files.iter().map(|f| f.bytes.len()).sum::<usize>();
-    }
-    total
-}
+mod workload;
 
 fn bench(c: &mut Criterion) {
-    let quectel = quectel_params();
     for dir in ["aws/rsa", "aws/ec"] {
-        let inputs = inputs(dir);
+        let inputs = workload::inputs(dir);
+        workload::assert_same_as_quectel_target(&inputs);
         let mut group = c.benchmark_group(dir.replace('/', "-"));
         group.throughput(Throughput::Elements(1));
         group.bench_function("device workload", |b| {
-            b.iter(|| black_box(workload(black_box(&inputs), &quectel)))
+            b.iter(|| black_box(workload::device(black_box(&inputs)).unwrap().len()))
         });
         group.bench_function("load + key match", |b| {
             b.iter(|| {
@@ -65,11 +25,30 @@ fn bench(c: &mut Criterion) {
             })
         });
         let bundle = Bundle::load(&inputs, &LoadOptions::default()).unwrap();
+        group.bench_function("DER + PKCS#8", |b| {
+            b.iter(|| {
+                let leaf = bundle.require_leaf("bench").unwrap();
+                let key = bundle.require_key("bench").unwrap();
+                let root = bundle.require_root("bench").unwrap();
+                black_box((
+                    leaf.der().to_vec(),
+                    key.traditional_der(),
+                    root.der().to_vec(),
+                    key.pkcs8_der(),
+                ))
+            })
+        });
+        group.bench_function("Quectel payloads + checksums", |b| {
+            b.iter(|| black_box(workload::quectel_payloads(black_box(&bundle)).unwrap()))
+        });
+        group.bench_function("certificate ID", |b| {
+            b.iter(|| black_box(bundle.require_leaf("bench").unwrap().aws_certificate_id()))
+        });
         for (target, params) in [
-            ("der", Params::new()),
             ("c-array", Params::new()),
             ("esp32-at", Params::new()),
-            ("quectel", quectel.clone()),
+            ("der", Params::new()),
+            ("quectel", workload::quectel_params()),
         ] {
             group.bench_function(format!("pack {target}"), |b| {
                 b.iter(|| black_box(certpack::target::pack(&bundle, target, &params).unwrap()))

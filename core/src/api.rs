@@ -331,7 +331,7 @@ impl Output {
                     flash: a.flash.clone(),
                     at_command: a.at_command.clone(),
                     meta: a.meta.clone(),
-                    ..OutputFile::new(&a.name, a.bytes.clone(), &a.description)
+                    ..OutputFile::new(&a.name, Zeroizing::new(a.bytes.clone()), &a.description)
                 })
                 .collect(),
             readme: artifacts.readme.clone(),

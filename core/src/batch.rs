@@ -374,7 +374,7 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     let bundle = Bundle::load(&inputs, &options.load)?;
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
-    let mut files = Vec::new();
+    let mut packed = Vec::new();
     let pack_options = PackOptions {
         force: options.force,
         now: options.now,
@@ -391,19 +391,43 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
                 .filter(|f| f.severity > Severity::Info)
                 .map(|f| f.code.to_string()),
         );
-        for (file, bytes) in checked.artifacts.all_files() {
-            files.push((format!("{name}/{file}"), bytes));
-        }
+        packed.push((name.as_str(), checked.artifacts));
     }
     findings.sort();
     findings.dedup();
-    let outputs: Vec<OutputFile> = files
-        .iter()
-        .map(|(name, bytes)| OutputFile {
-            name: name.clone(),
-            sha256: hex(&Sha256::digest(&bytes[..])),
-        })
-        .collect();
+    // Every file with its hash, each hashed once (the manifest lists the same hashes); the bytes are written
+    // from the artifacts themselves, not from copies.
+    let mut hashes: Vec<Vec<String>> = Vec::with_capacity(packed.len());
+    let mut extras: Vec<[(&str, Vec<u8>); 2]> = Vec::with_capacity(packed.len());
+    for (_, artifacts) in &packed {
+        let h: Vec<String> = artifacts.files.iter().map(|a| a.sha256_hex()).collect();
+        extras.push([
+            (
+                "manifest.json",
+                artifacts.manifest_json_with(&h).into_bytes(),
+            ),
+            ("README.txt", artifacts.readme_txt().into_bytes()),
+        ]);
+        hashes.push(h);
+    }
+    let mut outputs: Vec<OutputFile> = Vec::new();
+    let mut files: Vec<(String, &[u8])> = Vec::new();
+    for (((name, artifacts), h), extra) in packed.iter().zip(hashes).zip(&extras) {
+        for (a, sha256) in artifacts.files.iter().zip(h) {
+            files.push((format!("{name}/{}", a.name), &a.bytes));
+            outputs.push(OutputFile {
+                name: format!("{name}/{}", a.name),
+                sha256,
+            });
+        }
+        for (file, bytes) in extra {
+            files.push((format!("{name}/{file}"), bytes));
+            outputs.push(OutputFile {
+                name: format!("{name}/{file}"),
+                sha256: hex(&Sha256::digest(bytes)),
+            });
+        }
+    }
     let state = State {
         fingerprint,
         certificate_id: leaf.map(|c| c.aws_certificate_id()),
@@ -473,33 +497,37 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
     intact.then_some(state)
 }
 
-/// Write a device folder through a temporary folder and renames.
-fn write_device(
-    out: &Path,
-    id: &str,
-    files: &[(String, zeroize::Zeroizing<Vec<u8>>)],
-    state: &State,
-) -> Result<()> {
+/// Write a device folder through a temporary folder and renames. Each folder is created once (not once per file).
+fn write_device(out: &Path, id: &str, files: &[(String, &[u8])], state: &State) -> Result<()> {
     let pid = std::process::id();
     let tmp = out.join(format!(".certpack-tmp-{id}-{pid}"));
     let old = out.join(format!(".certpack-old-{id}-{pid}"));
     let dir = out.join(id);
     let io = |e: std::io::Error, p: &Path| Error::from(e).in_path(p.display().to_string());
     let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir(&tmp).map_err(|e| io(e, &tmp))?;
+    let mut made: Vec<&str> = Vec::new();
     for (name, bytes) in files {
-        let path = tmp.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| io(e, parent))?;
+        if let Some((folder, _)) = name.rsplit_once('/') {
+            if !made.contains(&folder) {
+                let path = tmp.join(folder);
+                fs::create_dir_all(&path).map_err(|e| io(e, &path))?;
+                made.push(folder);
+            }
         }
-        fs::write(&path, &bytes[..]).map_err(|e| io(e, &path))?;
+        let path = tmp.join(name);
+        fs::write(&path, bytes).map_err(|e| io(e, &path))?;
     }
     let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
     fs::write(tmp.join(STATE_FILE), state_json).map_err(|e| io(e, &tmp))?;
-    if dir.exists() {
+    let replacing = dir.exists();
+    if replacing {
         fs::rename(&dir, &old).map_err(|e| io(e, &dir))?;
     }
     fs::rename(&tmp, &dir).map_err(|e| io(e, &dir))?;
-    let _ = fs::remove_dir_all(&old);
+    if replacing {
+        let _ = fs::remove_dir_all(&old);
+    }
     Ok(())
 }
 

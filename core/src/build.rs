@@ -146,7 +146,7 @@ impl Embed {
             .files
             .iter_mut()
             .find(|a| a.name == MODULE_FILE)
-            .map(|a| std::mem::take(&mut a.bytes))
+            .map(|a| Zeroizing::new(std::mem::take(&mut a.bytes)))
             .ok_or_else(|| Error::new(ErrorKind::Target, "the rust target wrote no module", ""))?;
         let mut notes: Vec<String> = bundle.notes().to_vec();
         notes.append(&mut artifacts.notes);

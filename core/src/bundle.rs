@@ -246,20 +246,27 @@ fn indices(items: &[Item], pred: impl Fn(&Item) -> bool) -> Vec<usize> {
 
 /// Drop exact duplicates (the same certificate given twice), with a note.
 fn dedupe(items: &mut Vec<Item>, notes: &mut Vec<String>) {
-    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let repeats = |i: usize| {
+        items[i].certificate().is_some_and(|cert| {
+            items[..i]
+                .iter()
+                .any(|earlier| earlier.certificate().is_some_and(|e| e.der() == cert.der()))
+        })
+    };
+    let drop: Vec<bool> = (0..items.len()).map(repeats).collect();
+    if !drop.contains(&true) {
+        return;
+    }
+    let mut n = 0;
     items.retain(|item| {
-        let Some(cert) = item.certificate() else {
-            return true;
-        };
-        if seen.iter().any(|d| d == cert.der()) {
+        let repeated = drop[n];
+        n += 1;
+        if repeated {
             notes.push(format!(
                 "{} repeats a certificate given earlier; the copy was dropped",
                 item.origin
             ));
-            false
-        } else {
-            seen.push(cert.der().to_vec());
-            true
         }
+        !repeated
     });
 }

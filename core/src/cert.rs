@@ -1,6 +1,7 @@
 //! X.509 certificates: parsing and the identity users match against consoles (AWS certificate ID, fingerprints).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use der::oid::AssociatedOid;
 use der::{Decode, Encode};
@@ -14,11 +15,12 @@ use crate::time::Timestamp;
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, &b| {
+            s.push(char::from(DIGITS[usize::from(b >> 4)]));
+            s.push(char::from(DIGITS[usize::from(b & 15)]));
             s
         })
 }
@@ -32,6 +34,10 @@ pub struct Certificate {
     is_ca: bool,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
+    /// Computed on first use: targets ask for these several times per device.
+    sha256: OnceLock<[u8; 32]>,
+    subject: OnceLock<String>,
+    issuer: OnceLock<String>,
 }
 
 impl fmt::Debug for Certificate {
@@ -50,6 +56,11 @@ impl Certificate {
                 "the file is damaged or truncated: download the certificate again from the cloud console",
             )
         })?;
+        Self::from_parsed(der, parsed)
+    }
+
+    /// Build from `der` and its already parsed structure.
+    pub(crate) fn from_parsed(der: &[u8], parsed: x509_cert::Certificate) -> Result<Certificate> {
         let tbs = &parsed.tbs_certificate;
         let spki = tbs.subject_public_key_info.to_der().map_err(|e| {
             Error::new(
@@ -85,6 +96,9 @@ impl Certificate {
             is_ca,
             subject_key_id,
             authority_key_id,
+            sha256: OnceLock::new(),
+            subject: OnceLock::new(),
+            issuer: OnceLock::new(),
         })
     }
 
@@ -102,11 +116,15 @@ impl Certificate {
     }
     /// Subject distinguished name (RFC 4514 string).
     pub fn subject(&self) -> String {
-        self.parsed.tbs_certificate.subject.to_string()
+        self.subject
+            .get_or_init(|| crate::name::format(&self.parsed.tbs_certificate.subject))
+            .clone()
     }
     /// Issuer distinguished name (RFC 4514 string).
     pub fn issuer(&self) -> String {
-        self.parsed.tbs_certificate.issuer.to_string()
+        self.issuer
+            .get_or_init(|| crate::name::format(&self.parsed.tbs_certificate.issuer))
+            .clone()
     }
     /// Serial number as lowercase hex.
     pub fn serial_hex(&self) -> String {
@@ -148,7 +166,7 @@ impl Certificate {
     }
     /// SHA-256 of the DER as lowercase hex: the AWS IoT certificate ID and the SHA-256 fingerprint.
     pub fn sha256_hex(&self) -> String {
-        hex(&Sha256::digest(&self.der))
+        hex(self.sha256.get_or_init(|| Sha256::digest(&self.der).into()))
     }
     /// SHA-1 of the DER as lowercase hex: the Azure/Windows thumbprint and BearSSL fingerprint.
     pub fn sha1_hex(&self) -> String {

@@ -55,6 +55,45 @@ pub const PUBLIC_KEY: &str = "PUBLIC KEY";
 
 /// Encode `der` as PEM with `label` in `style`.
 pub fn pem(label: &str, der: &[u8], style: PemStyle) -> Result<String> {
+    if der.is_empty() || !plain_label(label) {
+        return pem_reference(label, der, style);
+    }
+    let eol = style.eol.as_str().as_bytes();
+    let boundary = |kind: &str| 5 + kind.len() + label.len() + 5 + eol.len();
+    let mut text = Vec::with_capacity(
+        boundary("BEGIN ") + crate::base64::wrapped_len(der.len(), eol.len()) + boundary("END "),
+    );
+    for part in [b"-----BEGIN ".as_slice(), label.as_bytes(), b"-----", eol] {
+        text.extend_from_slice(part);
+    }
+    crate::base64::encode_wrapped(der, eol, &mut text);
+    for part in [b"-----END ".as_slice(), label.as_bytes(), b"-----"] {
+        text.extend_from_slice(part);
+    }
+    if style.final_newline {
+        text.extend_from_slice(eol);
+    }
+    // Only ASCII went in: this never fails.
+    String::from_utf8(text).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot encode PEM \"{label}\""),
+            "",
+        )
+    })
+}
+
+/// Labels the fast path writes exactly as `pem_rfc7468` does: capitals, digits and single spaces (every label
+/// certpack uses). Anything else goes through `pem_rfc7468`, which also rejects what RFC 7468 forbids.
+fn plain_label(label: &str) -> bool {
+    label
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+        && !label.contains("  ")
+}
+
+/// `pem` through `pem_rfc7468` (the reference the fast path is tested against).
+fn pem_reference(label: &str, der: &[u8], style: PemStyle) -> Result<String> {
     let line_ending = match style.eol {
         Eol::Lf => LineEnding::LF,
         Eol::CrLf => LineEnding::CRLF,
@@ -91,5 +130,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(crlf, "-----BEGIN X-----\r\nYWJj\r\n-----END X-----");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_matches_pem_rfc7468(
+            der in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1500),
+            label in proptest::sample::select(vec![CERTIFICATE, RSA_PRIVATE_KEY, EC_PRIVATE_KEY, PRIVATE_KEY, PUBLIC_KEY, "X", "TRUSTED CERTIFICATE", "A  B", "x-y"]),
+            crlf: bool,
+            final_newline: bool,
+        ) {
+            let style = PemStyle { eol: if crlf { Eol::CrLf } else { Eol::Lf }, final_newline };
+            let fast = pem(label, &der, style).map_err(|e| e.to_string());
+            let reference = pem_reference(label, &der, style).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(fast, reference);
+        }
     }
 }

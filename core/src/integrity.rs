@@ -8,10 +8,10 @@ use sha2::{Digest, Sha256};
 /// Quectel `+QFUPL: <size>,<checksum>`: XOR of big-endian 16-bit words over the exact bytes uploaded; an odd last
 /// byte is the high byte of a final word whose low byte is 0.
 pub fn qfupl_checksum(data: &[u8]) -> u16 {
-    data.chunks(2).fold(0u16, |acc, pair| {
-        let high = u16::from(pair.first().copied().unwrap_or(0)) << 8;
-        let low = u16::from(pair.get(1).copied().unwrap_or(0));
-        acc ^ (high | low)
+    let words = data.chunks_exact(2);
+    let odd = words.remainder().first().map_or(0, |&b| u16::from(b) << 8);
+    words.fold(odd, |acc, pair| {
+        acc ^ u16::from_be_bytes([pair[0], pair[1]])
     })
 }
 

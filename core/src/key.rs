@@ -175,7 +175,11 @@ fn der_error(what: &str, e: der::Error) -> Error {
 }
 
 fn rsa_bits(modulus: &[u8]) -> u32 {
-    let m: Vec<u8> = modulus.iter().copied().skip_while(|&b| b == 0).collect();
+    let start = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(modulus.len());
+    let m = &modulus[start..];
     match m.first() {
         Some(first) => (m.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
         None => 0,
@@ -187,6 +191,8 @@ fn rsa_bits(modulus: &[u8]) -> u32 {
 pub struct PublicKey {
     spki: Vec<u8>,
     algorithm: KeyAlgorithm,
+    /// The raw subject public key bits (an EC point uncompressed), computed once for [`PublicKey::same_key`].
+    bits: Vec<u8>,
 }
 
 impl fmt::Debug for PublicKey {
@@ -201,10 +207,10 @@ impl PublicKey {
         let spki =
             SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_error("the public key", e))?;
         let algorithm = spki_algorithm(&spki)?;
-        Ok(PublicKey {
-            spki: spki.to_der().map_err(|e| der_error("the public key", e))?,
+        Ok(PublicKey::new(
+            spki.to_der().map_err(|e| der_error("the public key", e))?,
             algorithm,
-        })
+        ))
     }
 
     /// Parse a PKCS#1 `RSAPublicKey` (`BEGIN RSA PUBLIC KEY`) and wrap it as SPKI.
@@ -212,10 +218,7 @@ impl PublicKey {
         let key =
             pkcs1::RsaPublicKey::from_der(der).map_err(|e| der_error("the RSA public key", e))?;
         let bits = rsa_bits(key.modulus.as_bytes());
-        Ok(PublicKey {
-            spki: rsa_spki(der)?,
-            algorithm: KeyAlgorithm::Rsa { bits },
-        })
+        Ok(PublicKey::new(rsa_spki(der)?, KeyAlgorithm::Rsa { bits }))
     }
 
     /// The DER `SubjectPublicKeyInfo`.
@@ -228,18 +231,27 @@ impl PublicKey {
         &self.algorithm
     }
 
-    /// The raw subject public key bits (RSA: `RSAPublicKey` DER; EC: the SEC1 point), for comparison.
-    pub(crate) fn key_bits(&self) -> Vec<u8> {
-        SubjectPublicKeyInfoRef::from_der(&self.spki)
-            .ok()
-            .and_then(|s| s.subject_public_key.as_bytes().map(normalise_point))
-            .unwrap_or_default()
+    fn new(spki: Vec<u8>, algorithm: KeyAlgorithm) -> PublicKey {
+        let bits = key_bits(&spki);
+        PublicKey {
+            spki,
+            algorithm,
+            bits,
+        }
     }
 
     /// True when both are the same key (an EC point is compared uncompressed).
     pub fn same_key(&self, other: &PublicKey) -> bool {
-        self.algorithm == other.algorithm && self.key_bits() == other.key_bits()
+        self.algorithm == other.algorithm && self.bits == other.bits
     }
+}
+
+/// The raw subject public key bits (RSA: `RSAPublicKey` DER; EC: the SEC1 point), for comparison.
+fn key_bits(spki: &[u8]) -> Vec<u8> {
+    SubjectPublicKeyInfoRef::from_der(spki)
+        .ok()
+        .and_then(|s| s.subject_public_key.as_bytes().map(normalise_point))
+        .unwrap_or_default()
 }
 
 /// Decompress an EC point when possible, so compressed and uncompressed forms compare equal.
@@ -483,10 +495,7 @@ impl PrivateKey {
             form: KeyForm::Pkcs1,
             pkcs8,
             traditional: Some(pkcs1),
-            public: PublicKey {
-                spki: rsa_spki(&public)?,
-                algorithm: KeyAlgorithm::Rsa { bits },
-            },
+            public: PublicKey::new(rsa_spki(&public)?, KeyAlgorithm::Rsa { bits }),
         })
     }
 
@@ -549,10 +558,7 @@ impl PrivateKey {
             form: KeyForm::Sec1,
             pkcs8,
             traditional: Some(sec1),
-            public: PublicKey {
-                spki: ec_spki(curve_oid, &point)?,
-                algorithm,
-            },
+            public: PublicKey::new(ec_spki(curve_oid, &point)?, algorithm),
         })
     }
 

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod artifact;
 pub mod at;
+mod base64;
 #[cfg(feature = "batch")]
 pub mod batch;
 pub mod build;
@@ -28,10 +29,12 @@ pub mod input;
 pub mod integrity;
 pub mod item;
 pub mod key;
+mod name;
 pub mod output;
 pub mod report;
 pub mod target;
 pub mod time;
+mod wipe;
 
 pub use artifact::{Artifact, Artifacts};
 pub use bundle::Bundle;

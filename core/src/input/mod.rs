@@ -131,7 +131,8 @@ impl std::fmt::Debug for LoadOptions {
 /// repair notes. Exposed for the fuzz targets and property tests; not part of the stable API.
 #[doc(hidden)]
 pub fn normalise_text(text: &str) -> (Zeroizing<String>, Vec<String>) {
-    pem::normalise(text)
+    let (normalised, notes) = pem::normalise(text);
+    (Zeroizing::new(normalised.to_string()), notes)
 }
 
 /// Normalise and scan a text input for PEM blocks as loading does, returning each block's label and decoded bytes.
@@ -143,7 +144,7 @@ pub fn scan_pem_text(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
     Ok(scanned
         .blocks
         .into_iter()
-        .map(|b| (b.label, b.der))
+        .map(|b| (b.label, Zeroizing::new(b.der.to_vec())))
         .collect())
 }
 
@@ -221,7 +222,11 @@ fn decode(
         for (index, block) in scanned.blocks.iter().enumerate() {
             let origin = Origin {
                 path: name.to_string(),
-                encoding: format!("{via}pem"),
+                encoding: if via.is_empty() {
+                    "pem".to_string()
+                } else {
+                    format!("{via}pem")
+                },
                 label: Some(block.label.clone()),
                 line: Some(block.line),
                 index,

@@ -1,8 +1,12 @@
 //! Lenient PEM scanning: finds every armoured block in a text input, repairing what real files contain
 //! (CRLF, BOM, literal `\n`, leading text, flattened lines, odd widths) and recording each repair as a note.
 
+use std::borrow::Cow;
+
 use base64ct::{Base64, Encoding};
 use zeroize::Zeroizing;
+
+use crate::wipe::{wipe, SecretBytes};
 
 use crate::error::{Error, ErrorKind, Location, Result};
 
@@ -10,8 +14,8 @@ use crate::error::{Error, ErrorKind, Location, Result};
 pub struct PemBlock {
     /// The label between `BEGIN ` and the dashes (e.g. `CERTIFICATE`).
     pub label: String,
-    /// Decoded body.
-    pub der: Zeroizing<Vec<u8>>,
+    /// Decoded body (may be a key: wiped on drop).
+    pub der: SecretBytes,
     /// 1-based line of the BEGIN marker (in the normalised text).
     pub line: usize,
     /// RFC 1421 headers (`Proc-Type`, `DEK-Info`) present inside the block.
@@ -39,65 +43,72 @@ fn describe_line_endings(text: &str) -> Option<&'static str> {
     }
 }
 
+/// A normalised text: the input itself when nothing needed repair, else a repaired copy that is wiped when
+/// dropped (the text may hold a private key).
+pub struct Normalised<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Normalised<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Normalised<'_> {
+    fn drop(&mut self) {
+        if let Cow::Owned(text) = &mut self.0 {
+            wipe(&mut std::mem::take(text).into_bytes());
+        }
+    }
+}
+
 /// Normalise a text input: strip a BOM, turn literal `\n` escapes and CR/CRLF into LF. Returns the text and notes.
-///
-/// The text may hold a private key, so every copy is a pre-sized zeroizing buffer (no reallocation leaves a stray
-/// copy behind).
-pub fn normalise(text: &str) -> (Zeroizing<String>, Vec<String>) {
+pub fn normalise(text: &str) -> (Normalised<'_>, Vec<String>) {
     let mut notes = Vec::new();
     // All of them: a file saved twice by a BOM-writing editor starts with two (normalising must be idempotent).
-    let text = match text.trim_start_matches('\u{feff}') {
-        rest if rest.len() < text.len() => {
-            notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
-            rest
-        }
-        _ => text,
-    };
-    let mut owned = Zeroizing::new(String::with_capacity(text.len()));
-    if text.contains("-----BEGIN ") && (text.contains("\\n") || text.contains("\\r")) {
-        // Literal `\r\n` (four characters), `\n` and `\r` (two characters) become one line break.
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            if let Some(escape) = ["\\r\\n", "\\n", "\\r"]
-                .iter()
-                .find(|e| rest.starts_with(**e))
-            {
-                owned.push('\n');
-                rest = &rest[escape.len()..];
-            } else {
-                owned.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
+    let trimmed = text.trim_start_matches('\u{feff}');
+    if trimmed.len() < text.len() {
+        notes.push("a UTF-8 byte-order mark (BOM) at the start was removed".to_string());
+    }
+    let text = trimmed;
+    let bytes = text.as_bytes();
+    let has_escape = bytes.contains(&b'\\')
+        && text.contains("-----BEGIN ")
+        && (text.contains("\\n") || text.contains("\\r"));
+    if !has_escape && !bytes.contains(&b'\r') {
+        // Nothing to repair (the common case): no copy.
+        return (Normalised(Cow::Borrowed(text)), notes);
+    }
+    let mut owned = Normalised(Cow::Owned(text.to_string()));
+    if has_escape {
+        let replaced = owned
+            .replace("\\r\\n", "\n")
+            .replace("\\n", "\n")
+            .replace("\\r", "\n");
+        owned = Normalised(Cow::Owned(replaced));
         notes.push(
             "literal \\n escape sequences (as copied out of JSON) were turned into real line breaks".to_string(),
         );
-    } else {
-        owned.push_str(text);
     }
     if let Some(note) = describe_line_endings(&owned) {
         notes.push(note.to_string());
-        let mut lf = Zeroizing::new(String::with_capacity(owned.len()));
-        let mut chars = owned.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\r' {
-                chars.next_if_eq(&'\n');
-                lf.push('\n');
-            } else {
-                lf.push(c);
-            }
-        }
-        owned = lf;
+        let replaced = owned.replace("\r\n", "\n").replace('\r', "\n");
+        owned = Normalised(Cow::Owned(replaced));
     }
     (owned, notes)
 }
 
+/// 1-based line of byte `byte`, counting on from a known (`from`, `line`) earlier in the text.
+fn line_from(text: &str, from: usize, line: usize, byte: usize) -> usize {
+    let span = text
+        .as_bytes()
+        .get(from..byte.min(text.len()))
+        .unwrap_or_default();
+    line + span.iter().filter(|&&b| b == b'\n').count()
+}
+
 fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    line_from(text, 0, 1, byte)
 }
 
 /// Find `-----BEGIN <label>-----` at or after `from`; returns (start, label, end of marker).
@@ -117,6 +128,51 @@ fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
     None
 }
 
+/// The common case in one pass: a block body in OpenSSL's layout (a line break after the BEGIN marker, lines of
+/// 64 base64 characters, a shorter or padded last one, each ending with a line break, then `end_marker`), decoded
+/// line by line. Returns the DER and the body's length. Such a body gets no layout note and has no headers; `None`
+/// sends anything else through the general path, which finds the same blocks and reports every problem.
+fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, usize)> {
+    let bytes = rest.as_bytes();
+    if bytes.first() != Some(&b'\n') {
+        return None;
+    }
+    let mut der = SecretBytes::default();
+    let mut pos = 1;
+    let mut last_line_seen = false;
+    loop {
+        if bytes.get(pos) == Some(&b'-') {
+            let ends = !der.is_empty() && rest[pos..].starts_with(end_marker);
+            return ends.then_some((der, pos));
+        }
+        if last_line_seen {
+            return None;
+        }
+        let len = rest.get(pos..)?.find('\n').filter(|&n| n <= 64)?;
+        let line = &bytes[pos..pos + len];
+        if len == 0 || len % 4 != 0 {
+            return None;
+        }
+        last_line_seen = len < 64 || line.last() == Some(&b'=');
+        let out = der.vec_mut();
+        crate::wipe::reserve(out, len / 4 * 3);
+        if !crate::base64::decode_strict(line, out) {
+            return None;
+        }
+        pos += len + 1;
+    }
+}
+
+/// Where `marker` first occurs in `rest`. A PEM body holds no `-`, so the first `-` is nearly always the END
+/// marker: checked directly before the general search.
+fn find_end(rest: &str, marker: &str) -> Option<usize> {
+    match rest.as_bytes().iter().position(|&b| b == b'-') {
+        Some(dash) if rest[dash..].starts_with(marker) => Some(dash),
+        Some(dash) => rest[dash..].find(marker).map(|n| dash + n),
+        None => None,
+    }
+}
+
 fn is_base64_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='
 }
@@ -126,15 +182,11 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
     let mut pos = 0;
-    // Line numbers are counted incrementally (blocks come in order), so scanning stays linear in the input.
-    let (mut counted_to, mut counted_line) = (0, 1);
+    // Lines are counted on from the previous block, not from the start of the text each time.
+    let mut counted = (0, 1);
     while let Some((start, label, body_start)) = find_begin(text, pos) {
-        counted_line += text.as_bytes()[counted_to..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        counted_to = start;
-        let line = counted_line;
+        let line = line_from(text, counted.0, counted.1, start);
+        counted = (start, line);
         let stray = text[pos..start].trim();
         if !stray.is_empty() {
             notes.push(format!(
@@ -143,7 +195,17 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             ));
         }
         let end_marker = format!("-----END {label}-----");
-        let Some(rel_end) = text[body_start..].find(&end_marker) else {
+        if let Some((der, body_len)) = decode_standard_block(&text[body_start..], &end_marker) {
+            blocks.push(PemBlock {
+                label,
+                der,
+                line,
+                headers: Vec::new(),
+            });
+            pos = body_start + body_len + end_marker.len();
+            continue;
+        }
+        let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
             return Err(Error::new(
                 ErrorKind::Pem,
                 format!("the PEM block \"{label}\" has no matching \"{end_marker}\" line"),
@@ -203,7 +265,10 @@ fn decode_body(
     label: &str,
     text: &str,
     body_offset: usize,
-) -> Result<(Zeroizing<Vec<u8>>, Vec<String>)> {
+) -> Result<(SecretBytes, Vec<String>)> {
+    if let Some(der) = decode_plain_body(body.as_bytes()) {
+        return Ok((der, Vec::new()));
+    }
     let mut headers = Vec::new();
     let mut b64 = Zeroizing::new(String::with_capacity(body.len()));
     let mut offset = body_offset;
@@ -249,12 +314,62 @@ fn decode_body(
         )
         .at(Location::Line(line_of(text, body_offset)))
     })?;
+    let mut der = std::mem::take(&mut *der);
     der.truncate(len);
-    Ok((der, headers))
+    Ok((SecretBytes::new(der), headers))
+}
+
+/// The common case, decoded fast: an ASCII body without headers, only base64 characters and whitespace,
+/// canonical padding. `None` sends anything else through the general path (same results, same errors).
+fn decode_plain_body(body: &[u8]) -> Option<SecretBytes> {
+    if body.contains(&b':') {
+        return None;
+    }
+    let mut b64 = Vec::with_capacity(body.len());
+    for &b in body {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') {
+            b64.push(b);
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+            wipe(&mut b64);
+            return None;
+        }
+    }
+    let mut der = Vec::with_capacity(b64.len() / 4 * 3 + 3);
+    let ok = crate::base64::decode_strict(&b64, &mut der);
+    wipe(&mut b64);
+    let der = SecretBytes::new(der);
+    ok.then_some(der)
+}
+
+/// The layout OpenSSL writes: the body starts and ends with a line break, every line is 64 base64 characters
+/// except a shorter last one, nothing else (no blank lines, spaces or headers). Such a body gets no layout note.
+fn is_standard_layout(body: &[u8]) -> bool {
+    let Some(inner) = body.strip_prefix(b"\n").and_then(|b| b.strip_suffix(b"\n")) else {
+        return false;
+    };
+    let base64_or_break =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n');
+    if inner.is_empty() || !inner.iter().all(|&b| base64_or_break(b)) {
+        return false;
+    }
+    let mut lines = inner.split(|&b| b == b'\n').peekable();
+    while let Some(l) = lines.next() {
+        let last = lines.peek().is_none();
+        if l.is_empty() || l.len() > 64 || (!last && l.len() != 64) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.
 fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
+    if !is_standard_layout(body.as_bytes()) {
+        check_layout_general(body, label, line, notes);
+    }
+}
+
+fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
     let lines: Vec<&str> = body
         .split('\n')
         .map(|l| l.trim_end_matches([' ', '\t']))
@@ -285,5 +400,77 @@ fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
         notes.push(format!(
             "the \"{label}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast layout check only skips bodies the general check has nothing to say about.
+        #[test]
+        fn standard_layout_gets_no_note(parts in proptest::collection::vec(
+            prop::sample::select(vec![
+                "\n",
+                "MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQsF",
+                "MIIDQTCCAimgAwIBAgITBmyfz5m/jAo54vB4ikPmljZbyjANBgkqhkiG9w0BAQs",
+                "AA==", " ", "\t", ":", "\u{b}", "\u{a0}", "-",
+            ]),
+            0..8,
+        )) {
+            let body: String = parts.concat();
+            let mut notes = Vec::new();
+            check_layout_general(&body, "X", 1, &mut notes);
+            if is_standard_layout(body.as_bytes()) {
+                prop_assert!(notes.is_empty(), "{:?}: {:?}", body, notes);
+            }
+        }
+    }
+
+    proptest! {
+        /// The one-pass decoder of OpenSSL-layout bodies agrees with the general path wherever it answers.
+        #[test]
+        fn standard_block_same_as_general_path(
+            data in proptest::collection::vec(any::<u8>(), 0..200),
+            insert in proptest::sample::select(vec!["", "\n", " ", "=", "-", "A", ":", "\t", "AA==", "\n\n"]),
+            at in any::<usize>(),
+        ) {
+            let b64 = Base64::encode_string(&data);
+            let mut body = String::from("\n");
+            for line in b64.as_bytes().chunks(64) {
+                body.push_str(std::str::from_utf8(line).unwrap());
+                body.push('\n');
+            }
+            let at = at % (body.len() + 1);
+            body.insert_str(at, insert);
+            let marker = "-----END X-----";
+            let rest = format!("{body}{marker}\n");
+            if let Some((der, len)) = decode_standard_block(&rest, marker) {
+                prop_assert_eq!(find_end(&rest, marker), Some(len));
+                let (general, headers) = decode_body(&rest[..len], "X", &rest, 0).unwrap();
+                prop_assert_eq!(&general[..], &der[..]);
+                prop_assert!(headers.is_empty());
+                let mut notes = Vec::new();
+                check_layout_general(&rest[..len], "X", 1, &mut notes);
+                prop_assert!(notes.is_empty(), "{:?}", notes);
+            } else {
+                prop_assert!(!insert.is_empty() || data.is_empty(), "a plain body must take the fast path");
+            }
+        }
+    }
+
+    #[test]
+    fn end_marker_found_past_other_dashes() {
+        assert_eq!(
+            find_end("\nAB\n-----END X-----", "-----END X-----"),
+            Some(4)
+        );
+        assert_eq!(
+            find_end("\nA-B\n-----END X-----", "-----END X-----"),
+            Some(5)
+        );
+        assert_eq!(find_end("\nAB\n", "-----END X-----"), None);
     }
 }

@@ -8,6 +8,7 @@ use crate::artifact::{Artifact, Artifacts};
 use crate::bundle::Bundle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::target::{Capabilities, Family, ParamSpec, Params, Target};
+use zeroize::Zeroizing;
 
 /// An ESP-AT PKI-bin target for one chip; several flash layouts when the chip has them.
 pub(super) struct PkiTarget {
@@ -176,8 +177,10 @@ impl Target for PkiTarget {
         let options =
             material::Options::from_params(self.name, params, Content::Pem, KeyFormat::AsGiven)?;
         let all_type_2 = params.bool_or(self.name, "quirk-all-type-2", false)?;
-        let creds = material::extract(bundle, &format!("target {}", self.name), options)?;
+        let mut creds = material::extract(bundle, &format!("target {}", self.name), options)?;
         let mut out = Artifacts::new(self.name);
+        // Every set holds the same three bins: each is built once.
+        let mut built: [Option<Zeroizing<Vec<u8>>>; 3] = [None, None, None];
         for set in sets(self.name, params)? {
             let pieces: [(&str, ItemType, &[u8], bool, &str); 3] = [
                 (
@@ -196,7 +199,8 @@ impl Target for PkiTarget {
                     "server root CA certificate",
                 ),
             ];
-            for (suffix, kind, content, secret, what) in pieces {
+            for ((suffix, kind, content, secret, what), slot) in pieces.into_iter().zip(&mut built)
+            {
                 let name = format!("{set}_{suffix}");
                 let part = table.find(&name).ok_or_else(|| {
                     Error::new(
@@ -205,8 +209,10 @@ impl Target for PkiTarget {
                         "choose another set",
                     )
                 })?;
-                let bin = PkiBin::from_args(&[(kind, content)], GroupOrder::Python3, all_type_2)
-                    .to_bytes()?;
+                let bin = match slot {
+                    Some(bin) => bin,
+                    None => slot.insert(build_bin(kind, content, all_type_2)?),
+                };
                 let file = format!("{name}.bin");
                 if bin.len() > part.size as usize {
                     return Err(Error::new(
@@ -245,6 +251,10 @@ impl Target for PkiTarget {
                 out.push(artifact);
             }
         }
+        for bin in built.iter_mut().flatten() {
+            crate::wipe::wipe_zeroizing(bin);
+        }
+        crate::wipe::wipe_zeroizing(&mut creds.key);
         out.notes = creds.notes;
         if all_type_2 {
             out.notes.push(
@@ -254,6 +264,16 @@ impl Target for PkiTarget {
         out.readme = readme(table, &out, self.clock_hint);
         Ok(out)
     }
+}
+
+/// One AtPKI bin holding `content`; the intermediate copy inside the `PkiBin` is wiped fast.
+fn build_bin(kind: ItemType, content: &[u8], all_type_2: bool) -> Result<Zeroizing<Vec<u8>>> {
+    let mut pki = PkiBin::from_args(&[(kind, content)], GroupOrder::Python3, all_type_2);
+    let bin = pki.to_bytes();
+    for item in &mut pki.items {
+        crate::wipe::wipe_zeroizing(&mut item.content);
+    }
+    bin
 }
 
 fn readme(table: &PkiTable, out: &Artifacts, clock_hint: &str) -> String {

@@ -118,6 +118,13 @@ impl Blob {
     }
 }
 
+impl Drop for Blob {
+    fn drop(&mut self) {
+        // 8 bytes per store instead of `Zeroizing`'s one.
+        crate::wipe::wipe_zeroizing(&mut self.bytes);
+    }
+}
+
 /// What the bundle gives for the source targets, in a fixed order: certificate, key, chain, root.
 pub(crate) fn blobs(
     bundle: &Bundle,
@@ -361,32 +368,58 @@ pub(crate) fn line_comment(marker: &str, lines: &[String], out: &mut Text) {
     }
 }
 
-/// Generated text that may hold key material: kept in zeroized buffers, also when it grows.
-pub(crate) struct Text(Zeroizing<String>);
+/// Generated text that may hold key material: wiped when dropped, and when it grows. Only UTF-8 text goes in
+/// (`push_str`, `push`, and the ASCII of [`write_hex`]), so the bytes are always valid UTF-8.
+pub(crate) struct Text(Vec<u8>);
 
 impl Text {
-    /// Room for `capacity` bytes up front (growing copies into a new zeroized buffer and wipes the old one).
+    /// Room for `capacity` bytes up front (growing copies into a new buffer and wipes the old one).
     pub fn with_capacity(capacity: usize) -> Text {
-        Text(Zeroizing::new(String::with_capacity(capacity)))
+        Text(Vec::with_capacity(capacity))
     }
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
-        let needed = self.0.len() + s.len();
-        if needed > self.0.capacity() {
-            let mut grown = Zeroizing::new(String::with_capacity(needed.max(1024) * 2));
-            grown.push_str(&self.0);
-            self.0 = grown;
+        self.push_ascii(s.as_bytes());
+    }
+    /// Append bytes that are valid UTF-8 on their own (ASCII, or the bytes of a `&str`).
+    #[inline]
+    fn push_ascii(&mut self, bytes: &[u8]) {
+        if self.0.capacity() - self.0.len() < bytes.len() {
+            self.grow(bytes.len());
         }
-        self.0.push_str(s);
+        self.0.extend_from_slice(bytes);
+    }
+    /// Make room for `more` bytes without letting `Vec` reallocate (which would free the old buffer unwiped).
+    #[cold]
+    fn grow(&mut self, more: usize) {
+        let needed = self.0.len().saturating_add(more);
+        let mut grown = Vec::with_capacity(needed.max(1024).saturating_mul(2));
+        grown.extend_from_slice(&self.0);
+        let mut old = std::mem::replace(&mut self.0, grown);
+        crate::wipe::wipe(&mut old);
+    }
+    /// Make room for `more` bytes up front.
+    pub fn reserve(&mut self, more: usize) {
+        if self.0.capacity() - self.0.len() < more {
+            self.grow(more);
+        }
     }
     pub fn push(&mut self, c: char) {
         self.push_str(c.encode_utf8(&mut [0; 4]));
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
-    /// The bytes, moved out without a copy (the caller puts them in a zeroizing [`crate::Artifact`]).
+    /// The bytes, moved out without a copy (the caller puts them in a secret [`crate::Artifact`] when they hold
+    /// key material).
     pub fn into_bytes(mut self) -> Vec<u8> {
-        std::mem::take(&mut *self.0).into_bytes()
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Text {
+    fn drop(&mut self) {
+        crate::wipe::wipe(&mut self.0);
     }
 }
 
@@ -397,10 +430,13 @@ impl fmt::Write for Text {
     }
 }
 
-/// A buffer sized for embedding `blobs` as text.
+/// A buffer sized for embedding `blobs` as text (a `0xNN, ` item per byte plus the comment block; it grows when
+/// a target needs more).
 pub(crate) fn text_for(blobs: &[Blob]) -> Text {
-    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 8).sum::<usize>() + 8192)
+    Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 25 / 4).sum::<usize>() + 4096)
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Write `bytes` as `0xNN` items, `per_line` per line: each line is `indent`, the items joined by `, `, then
 /// `line_end` (`last_end` after the last line). Nothing is written for no bytes.
@@ -412,32 +448,38 @@ pub(crate) fn write_hex(
     line_end: &str,
     last_end: &str,
 ) {
-    let rows = bytes.chunks(per_line.max(1));
-    let count = rows.len();
-    for (n, row) in rows.enumerate() {
+    let per_line = per_line.max(1);
+    let rows = bytes.len().div_ceil(per_line);
+    let Some(last) = rows.checked_sub(1) else {
+        return;
+    };
+    // Exact size: per row the indent and an end; per byte `0xNN`; between items `, `.
+    out.reserve(
+        rows * indent.len() + last * line_end.len() + last_end.len() + bytes.len() * 6 - rows * 2,
+    );
+    // Each row is built in a scratch buffer (`, 0xNN` per byte) and appended at once; wiped after (key bytes).
+    const MAX_ROW: usize = 16;
+    let mut scratch = [0u8; 6 * MAX_ROW];
+    for (n, row) in bytes.chunks(per_line).enumerate() {
         out.push_str(indent);
-        for (i, b) in row.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
+        for (i, part) in row.chunks(MAX_ROW).enumerate() {
+            for (&b, item) in part.iter().zip(scratch.chunks_exact_mut(6)) {
+                item.copy_from_slice(&[
+                    b',',
+                    b' ',
+                    b'0',
+                    b'x',
+                    HEX_DIGITS[usize::from(b >> 4)],
+                    HEX_DIGITS[usize::from(b & 15)],
+                ]);
             }
-            push_hex_byte(out, *b);
+            // The row's first item has no `, ` before it.
+            let from = if i == 0 { 2 } else { 0 };
+            out.push_ascii(&scratch[from..part.len() * 6]);
         }
-        out.push_str(if n + 1 == count { last_end } else { line_end });
+        out.push_str(if n == last { last_end } else { line_end });
     }
-}
-
-/// Append `0xNN` (lowercase).
-pub(crate) fn push_hex_byte(out: &mut Text, b: u8) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let text = [
-        b'0',
-        b'x',
-        DIGITS[usize::from(b >> 4)],
-        DIGITS[usize::from(b & 15)],
-    ];
-    if let Ok(text) = std::str::from_utf8(&text) {
-        out.push_str(text);
-    }
+    crate::wipe::wipe_slice(&mut scratch);
 }
 
 // ---- parameters shared by the source targets ----
@@ -592,5 +634,36 @@ pub(crate) fn len_rule(len_name: &str, len: usize, nul: bool) -> String {
         )
     } else {
         format!("{len} bytes, no NUL; {len_name} = {len}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `write_hex` against the obvious formatting, for row widths below, at and above its scratch row.
+    #[test]
+    fn write_hex_layout() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..40).collect();
+        for per_line in [1, 7, 8, 12, 16, 17, 40, 1000] {
+            for len in [0, 1, 11, 12, 13, 33, bytes.len()] {
+                let data = &bytes[..len];
+                let mut out = Text::with_capacity(0);
+                write_hex(&mut out, data, per_line, "  ", ",\n", "\n");
+                let rows: Vec<String> = data
+                    .chunks(per_line)
+                    .map(|row| {
+                        let items: Vec<String> = row.iter().map(|b| format!("0x{b:02x}")).collect();
+                        format!("  {}", items.join(", "))
+                    })
+                    .collect();
+                let want = if rows.is_empty() {
+                    String::new()
+                } else {
+                    rows.join(",\n") + "\n"
+                };
+                assert_eq!(out.as_str(), want, "per_line {per_line}, {len} bytes");
+            }
+        }
     }
 }

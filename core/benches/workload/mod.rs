@@ -1,0 +1,161 @@
+//! The reference per-device workload of the fleet benchmark (issue 9, docs/performance.md), shared by the
+//! criterion bench and the profiling example: load leaf + key + root PEM, check the key matches, produce the
+//! certificate / key / root DER, the PKCS#8 key, ONE C header with the three arrays (`c-array`), the ESP32-AT
+//! bins (`esp32-at`), the Quectel upload payloads with their `+QFUPL` checksums, and the certificate ID.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use certpack::encode::{self, PemStyle};
+use certpack::{integrity, Bundle, Error, ErrorKind, Input, LoadOptions, Params, Result};
+use zeroize::Zeroizing;
+
+/// The device's three PEM inputs (certificate, private key, root) from a testdata folder, as a fleet device
+/// folder holds them (the AWS download's public key file is not part of the workload).
+pub fn inputs(dir: &str) -> Vec<Input> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testdata folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.to_string_lossy().ends_with("public.pem.key"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("testdata file");
+            Input::from_bytes(p.display().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// One Quectel upload: the file name on the module, the exact bytes and the `+QFUPL` checksum it echoes.
+pub struct Upload {
+    pub file: &'static str,
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub checksum: String,
+}
+
+/// What the workload produces for one device.
+pub struct Outputs {
+    pub cert_der: Vec<u8>,
+    pub key_der: Zeroizing<Vec<u8>>,
+    pub root_der: Vec<u8>,
+    pub key_pkcs8: Zeroizing<Vec<u8>>,
+    pub c_header: certpack::Artifacts,
+    pub esp32_at: certpack::Artifacts,
+    pub quectel: Vec<Upload>,
+    pub certificate_id: String,
+}
+
+impl Outputs {
+    /// Total bytes produced (so nothing is optimised away).
+    pub fn len(&self) -> usize {
+        self.cert_der.len()
+            + self.key_der.len()
+            + self.root_der.len()
+            + self.key_pkcs8.len()
+            + self
+                .c_header
+                .files
+                .iter()
+                .map(|f| f.bytes.len())
+                .sum::<usize>()
+            + self
+                .esp32_at
+                .files
+                .iter()
+                .map(|f| f.bytes.len())
+                .sum::<usize>()
+            + self
+                .quectel
+                .iter()
+                .map(|u| u.bytes.len() + u.checksum.len())
+                .sum::<usize>()
+            + self.certificate_id.len()
+    }
+}
+
+/// The Quectel payloads (`cacert.pem`, `client.pem`, `user_key.pem`: LF PEM, as the `quectel` target uploads
+/// them) with their checksums.
+pub fn quectel_payloads(bundle: &Bundle) -> Result<Vec<Upload>> {
+    let leaf = bundle.require_leaf("bench")?;
+    let key = bundle.require_key("bench")?;
+    let root = bundle.require_root("bench")?;
+    let style = PemStyle::default();
+    let mut client = encode::pem(encode::CERTIFICATE, leaf.der(), style)?;
+    for c in bundle.chain().filter_map(|i| i.certificate()) {
+        client.push_str(&encode::pem(encode::CERTIFICATE, c.der(), style)?);
+    }
+    let key_pem = Zeroizing::new(encode::pem(
+        key.traditional_label(),
+        &key.traditional_der(),
+        style,
+    )?);
+    let payloads = [
+        (
+            "cacert.pem",
+            Zeroizing::new(encode::pem(encode::CERTIFICATE, root.der(), style)?.into_bytes()),
+        ),
+        ("client.pem", Zeroizing::new(client.into_bytes())),
+        ("user_key.pem", Zeroizing::new(key_pem.as_bytes().to_vec())),
+    ];
+    Ok(payloads
+        .into_iter()
+        .map(|(file, bytes)| Upload {
+            file,
+            checksum: integrity::qfupl_checksum_hex(&bytes),
+            bytes,
+        })
+        .collect())
+}
+
+/// The whole reference workload for one device.
+pub fn device(inputs: &[Input]) -> Result<Outputs> {
+    let bundle = Bundle::load(inputs, &LoadOptions::default())?;
+    if bundle.key_matches_leaf() != Some(true) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "the key does not match the certificate",
+            "",
+        ));
+    }
+    let leaf = bundle.require_leaf("bench")?;
+    let key = bundle.require_key("bench")?;
+    let root = bundle.require_root("bench")?;
+    Ok(Outputs {
+        cert_der: leaf.der().to_vec(),
+        key_der: key.traditional_der(),
+        root_der: root.der().to_vec(),
+        key_pkcs8: key.pkcs8_der(),
+        c_header: certpack::target::pack(&bundle, "c-array", &Params::new())?,
+        esp32_at: certpack::target::pack(&bundle, "esp32-at", &Params::new())?,
+        quectel: quectel_payloads(&bundle)?,
+        certificate_id: leaf.aws_certificate_id(),
+    })
+}
+
+/// Parameters of the separate `pack quectel` bench (the whole AT script).
+pub fn quectel_params() -> Params {
+    Params::new().with("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com")
+}
+
+/// Check that the workload's Quectel payloads are exactly what the `quectel` target uploads (bytes and
+/// checksums), so the bench measures the real work.
+pub fn assert_same_as_quectel_target(inputs: &[Input]) {
+    let bundle = Bundle::load(inputs, &LoadOptions::default()).expect("bundle");
+    let packed = certpack::target::pack(&bundle, "quectel", &quectel_params()).expect("quectel");
+    for u in quectel_payloads(&bundle).expect("payloads") {
+        let file = packed.get(u.file).expect("payload file");
+        assert_eq!(&file.bytes[..], &u.bytes[..], "{}", u.file);
+        assert_eq!(
+            file.meta.get("qfupl_checksum"),
+            Some(&u.checksum),
+            "{}",
+            u.file
+        );
+    }
+}
