@@ -2,7 +2,6 @@
 //! the prompt, the response to expect and a timeout. Rendered as a commented text script and as JSON steps that
 //! a factory script can drive a serial port from.
 
-use base64ct::{Base64, Encoding};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -183,7 +182,7 @@ impl Script {
             .map(|s| JsonStep {
                 command: &s.command,
                 payload_file: s.payload.as_ref().map(|p| p.file.as_str()),
-                payload_base64: s.payload.as_ref().map(|p| Base64::encode_string(&p.bytes)),
+                payload_base64: s.payload.as_ref().map(|p| crate::base64::encode(&p.bytes)),
                 payload_length: s.payload.as_ref().map(|p| p.bytes.len()),
                 prompt: s.payload.as_ref().map(|p| p.prompt.as_str()),
                 expect: &s.expect,

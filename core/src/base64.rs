@@ -76,15 +76,49 @@ pub(crate) fn wrapped_len(len: usize, eol_len: usize) -> usize {
     chars + chars.div_ceil(LINE) * eol_len
 }
 
-/// Append `data` as base64 lines of 64 characters, each followed by `eol` (the PEM body layout).
+/// Append `data` as base64 lines of 64 characters, each followed by `eol` (the PEM body layout). The output is
+/// sized once and full lines are encoded in place (no copy or call per line). `out` must have room for
+/// [`wrapped_len`] more bytes when it holds secrets, so it is not reallocated.
 pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
-    let mut line = [0u8; LINE];
+    let start = out.len();
+    out.resize(start + wrapped_len(data.len(), eol.len()), 0);
+    let Some(dst) = out.get_mut(start..) else {
+        return;
+    };
+    let mut at = 0;
+    let mut last = [0u8; LINE];
     for chunk in data.chunks(LINE_BYTES) {
-        let n = encode_line(chunk, &mut line);
-        out.extend_from_slice(&line[..n]);
-        out.extend_from_slice(eol);
+        let target = dst
+            .get_mut(at..at + LINE)
+            .and_then(|d| <&mut [u8; LINE]>::try_from(d).ok());
+        let n = match target {
+            Some(line) if chunk.len() == LINE_BYTES => encode_line(chunk, line),
+            _ => {
+                let n = encode_line(chunk, &mut last);
+                if let Some(d) = dst.get_mut(at..at + n) {
+                    d.copy_from_slice(&last[..n]);
+                }
+                n
+            }
+        };
+        at += n;
+        for &b in eol {
+            if let Some(d) = dst.get_mut(at) {
+                *d = b;
+            }
+            at += 1;
+        }
     }
-    crate::wipe::wipe_slice(&mut line);
+    crate::wipe::wipe_slice(&mut last);
+}
+
+/// `data` as one line of padded base64 (what `base64ct::Base64::encode_string` returns).
+pub(crate) fn encode(data: &[u8]) -> String {
+    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
+    // Every line but the last encodes a multiple of 3 bytes, so no padding falls between lines.
+    encode_wrapped(data, b"", &mut out);
+    // Only base64 characters went in: this never fails.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
@@ -202,6 +236,11 @@ mod tests {
             encode_wrapped(&data, eol.as_bytes(), &mut out);
             prop_assert_eq!(out.len(), wrapped_len(data.len(), eol.len()));
             prop_assert_eq!(out, reference_wrapped(&data, eol));
+        }
+
+        #[test]
+        fn unwrapped_matches_base64ct(data in proptest::collection::vec(any::<u8>(), 0..700)) {
+            prop_assert_eq!(encode(&data), Base64::encode_string(&data));
         }
 
         #[test]

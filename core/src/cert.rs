@@ -38,6 +38,7 @@ pub struct Certificate {
     sha256: OnceLock<[u8; 32]>,
     subject: OnceLock<String>,
     issuer: OnceLock<String>,
+    pem: OnceLock<String>,
 }
 
 impl fmt::Debug for Certificate {
@@ -99,12 +100,33 @@ impl Certificate {
             sha256: OnceLock::new(),
             subject: OnceLock::new(),
             issuer: OnceLock::new(),
+            pem: OnceLock::new(),
         })
     }
 
     /// The DER encoding, exactly as given.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+    /// The certificate as PEM the way OpenSSL writes it (`CERTIFICATE`, 64 columns, LF, final line break); encoded
+    /// on first use and kept, since several targets upload the same text.
+    pub fn pem(&self) -> Result<&str> {
+        if let Some(text) = self.pem.get() {
+            return Ok(text);
+        }
+        let text = crate::encode::pem(crate::encode::CERTIFICATE, &self.der, Default::default())?;
+        Ok(self.pem.get_or_init(|| text))
+    }
+    /// The PEM text in `style` (the kept [`Certificate::pem`] when that is the style).
+    pub(crate) fn pem_in(
+        &self,
+        style: crate::encode::PemStyle,
+    ) -> Result<std::borrow::Cow<'_, str>> {
+        if style == crate::encode::PemStyle::default() {
+            return self.pem().map(std::borrow::Cow::Borrowed);
+        }
+        crate::encode::pem(crate::encode::CERTIFICATE, &self.der, style)
+            .map(std::borrow::Cow::Owned)
     }
     /// The parsed structure, for checks that need more fields.
     pub fn x509(&self) -> &x509_cert::Certificate {

@@ -86,9 +86,10 @@ pub fn quectel_payloads(bundle: &Bundle) -> Result<Vec<Upload>> {
     let key = bundle.require_key("bench")?;
     let root = bundle.require_root("bench")?;
     let style = PemStyle::default();
-    let mut client = encode::pem(encode::CERTIFICATE, leaf.der(), style)?;
+    // Certificates as PEM through the kept text (`Certificate::pem`), as the targets do.
+    let mut client = leaf.pem()?.to_string();
     for c in bundle.chain().filter_map(|i| i.certificate()) {
-        client.push_str(&encode::pem(encode::CERTIFICATE, c.der(), style)?);
+        client.push_str(c.pem()?);
     }
     let key_pem = Zeroizing::new(encode::pem(
         key.traditional_label(),
@@ -98,7 +99,7 @@ pub fn quectel_payloads(bundle: &Bundle) -> Result<Vec<Upload>> {
     let payloads = [
         (
             "cacert.pem",
-            Zeroizing::new(encode::pem(encode::CERTIFICATE, root.der(), style)?.into_bytes()),
+            Zeroizing::new(root.pem()?.as_bytes().to_vec()),
         ),
         ("client.pem", Zeroizing::new(client.into_bytes())),
         ("user_key.pem", Zeroizing::new(key_pem.as_bytes().to_vec())),

@@ -134,10 +134,10 @@ pub(super) fn extract(bundle: &Bundle, purpose: &str, options: Options) -> Resul
         bundle.chain().filter_map(|i| i.certificate()).collect();
     let cert = match options.content {
         Content::Pem => {
-            let mut text = encode::pem(encode::CERTIFICATE, leaf.der(), style)?;
+            let mut text = leaf.pem_in(style)?.into_owned();
             if options.chain {
                 for c in &chain {
-                    text.push_str(&encode::pem(encode::CERTIFICATE, c.der(), style)?);
+                    text.push_str(&c.pem_in(style)?);
                 }
                 if !chain.is_empty() {
                     notes.push(format!(
@@ -165,7 +165,7 @@ pub(super) fn extract(bundle: &Bundle, purpose: &str, options: Options) -> Resul
     };
     let key = key_bytes(key, options)?;
     let ca = match options.content {
-        Content::Pem => encode::pem(encode::CERTIFICATE, root.der(), style)?.into_bytes(),
+        Content::Pem => root.pem_in(style)?.as_bytes().to_vec(),
         Content::Der => root.der().to_vec(),
     };
     let server_root = bundle.server_root().and_then(|i| i.certificate());

@@ -347,7 +347,7 @@ impl Plan {
 
     /// The root certificate as PEM in `eol` with a final line break.
     pub fn root_pem(&self, eol: Eol) -> Result<Vec<u8>> {
-        Ok(pem_cert(self.root.der(), eol)?.into_bytes())
+        Ok(pem_cert(&self.root, eol)?.as_bytes().to_vec())
     }
 
     /// The client certificate as PEM (`with_chain`: followed by the intermediates), or `None` for SAS.
@@ -355,10 +355,10 @@ impl Plan {
         let Auth::X509 { leaf, chain, .. } = &self.auth else {
             return Ok(None);
         };
-        let mut text = pem_cert(leaf.der(), eol)?;
+        let mut text = pem_cert(leaf, eol)?.into_owned();
         if with_chain {
             for c in chain {
-                text.push_str(&pem_cert(c.der(), eol)?);
+                text.push_str(&pem_cert(c, eol)?);
             }
         }
         Ok(Some(text.into_bytes()))
@@ -397,15 +397,11 @@ impl Plan {
     }
 }
 
-fn pem_cert(der: &[u8], eol: Eol) -> Result<String> {
-    encode::pem(
-        encode::CERTIFICATE,
-        der,
-        PemStyle {
-            eol,
-            final_newline: true,
-        },
-    )
+fn pem_cert(cert: &Certificate, eol: Eol) -> Result<std::borrow::Cow<'_, str>> {
+    cert.pem_in(PemStyle {
+        eol,
+        final_newline: true,
+    })
 }
 
 fn x509_auth(bundle: &Bundle, target: &str, support: Support) -> Result<Auth> {

@@ -210,9 +210,7 @@ pub(crate) fn blobs(
             let mut bytes = Vec::new();
             let mut details = Vec::new();
             for (n, (item, cert)) in chain.iter().enumerate() {
-                bytes.extend_from_slice(
-                    encode::pem(encode::CERTIFICATE, cert.der(), style)?.as_bytes(),
-                );
+                bytes.extend_from_slice(cert.pem_in(style)?.as_bytes());
                 details.push(format!("[{}]", n + 1));
                 details.extend(
                     cert_details(item, cert)
@@ -260,7 +258,7 @@ fn certificate(item: Option<&Item>) -> Option<(&Item, &Certificate)> {
 fn cert_bytes(cert: &Certificate, form: Form, style: PemStyle) -> Result<Zeroizing<Vec<u8>>> {
     Ok(Zeroizing::new(match form {
         Form::Der => cert.der().to_vec(),
-        Form::Pem => encode::pem(encode::CERTIFICATE, cert.der(), style)?.into_bytes(),
+        Form::Pem => cert.pem_in(style)?.as_bytes().to_vec(),
     }))
 }
 
