@@ -87,6 +87,14 @@ fn hex_tokens(text: &str, prefix: &str) -> Vec<u8> {
         .collect()
 }
 
+/// How many different values `items` holds.
+fn distinct(items: impl Iterator<Item = u8>) -> usize {
+    let mut seen = [false; 256];
+    items
+        .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -98,8 +106,8 @@ impl KeyScan {
     }
 
     /// Scan for `key`'s secret with at most `max_chunks` base64 chunks per encoding, spread over the secret (4 are
-    /// enough for text wrapped at 64 columns). `None` when the secret is shorter than 24 bytes or the structure is
-    /// not PKCS#1, SEC1 or PKCS#8.
+    /// enough for text wrapped at 64 columns). `None` when the secret is shorter than 24 bytes, too uniform to be
+    /// recognised (a degenerate test key), or the structure is not PKCS#1, SEC1 or PKCS#8.
     pub fn try_new(key: &PrivateKey, max_chunks: usize) -> Option<KeyScan> {
         let mut windows = Vec::new();
         let mut base64_chunks = Vec::new();
@@ -108,13 +116,20 @@ impl KeyScan {
             if e - s < 24 {
                 return None;
             }
-            let mid = s + (e - s) / 2 - 8;
-            windows.push(der[mid..mid + 16].to_vec());
-            // base64 characters 4k..4k+4 encode bytes 3k..3k+3: keep chunks whose bytes are all secret.
+            // A window that identifies this key: 16 secret bytes with at least 10 different values (a degenerate
+            // secret, e.g. mostly zeros, would match unrelated bytes such as NUL padding).
+            let window = (s..=e - 16)
+                .map(|at| &der[at..at + 16])
+                .find(|w| distinct(w.iter().copied()) >= 10)?;
+            windows.push(window.to_vec());
+            // base64 characters 4k..4k+4 encode bytes 3k..3k+3: keep distinctive chunks whose bytes are all secret.
             let b64 = base64(&der);
             let first = s.div_ceil(3) * 4;
             let last = e / 3 * 4;
-            let starts: Vec<usize> = (first..last.saturating_sub(11)).step_by(4).collect();
+            let starts: Vec<usize> = (first..last.saturating_sub(11))
+                .step_by(4)
+                .filter(|&at| distinct(b64[at..at + 12].bytes()) >= 8)
+                .collect();
             let step = (starts.len() / max_chunks.max(1)).max(1);
             for &at in starts.iter().step_by(step).take(max_chunks) {
                 base64_chunks.push(b64[at..at + 12].to_string());
