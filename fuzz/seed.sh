@@ -44,6 +44,19 @@ for dir in "$TD/aws/rsa" "$TD/aws/ec" "$TD/azure/x509" "$TD/vectors/der/rsa2048"
   join_folder "$dir" "$tmp/bundle-$n"
   for t in aws_json bundle_assemble convert_all pack_all inspect_report; do put "$t" "$tmp/bundle-$n"; done
 done
+# pack_all: a bundle with a first line of target parameters (see fuzz_targets/pack_all.rs; without target=, the
+# target is chosen by a hash of the input).
+for params in 'target=c-array;eol=crlf;key-format=pkcs8;form=pem;names=ca,cert,key;nul=true' \
+  'target=esp32-at;set=1;content=der;chain=true;quirk-all-type-2=true' \
+  'target=esp-at-v3;chip=esp32;mfg-offset=0x3e000;mfg-size=0x2000' \
+  'target=esp8266-nonos;ca-sector=0x3b;cert-sector=0x3c;max-size=4096;preset=default' \
+  'target=quectel;endpoint=myhub.azure-devices.net;device-id=mydevice;client-id=dev1;topic=t/1;port=8883;apn=iot' \
+  'target=arduino;style=escaped;progmem=true;static=false;prefix=aws_' \
+  'target=platformio;framework=arduino;dir=certs' 'target=nrf91;sec-tag=42;mqtt=true'; do
+  n=$((n + 1))
+  { printf 'params: %s\n' "$params"; cat "$tmp/bundle-1"; } >"$tmp/params-$n"
+  put pack_all "$tmp/params-$n"
+done
 for t in "${TARGETS[@]}"; do
   printf '%-16s %5d seeds\n' "$t" "$(find "corpus/$t" -type f | wc -l)"
 done

@@ -261,9 +261,16 @@ fn notes_and_reports_never_quote_key_text() {
     let without_begin: String = key_pem.lines().skip(1).map(|l| format!("{l}\n")).collect();
     let key = load("aws/ec").require_key("t").unwrap().clone();
     let scan = KeyScan::new(&key);
+    // ... or whose BEGIN line lost its dashes and line break, so the label runs into the first body line.
+    let begin_damaged = key_pem.replacen(
+        "-----BEGIN EC PRIVATE KEY-----\n",
+        "BEGIN EC PRIVATE KEY-----",
+        1,
+    );
     for text in [
         format!("{leaf}{without_begin}"),
         format!("{without_begin}{leaf}"),
+        format!("{begin_damaged}{leaf}"),
     ] {
         let bundle = Bundle::load(
             &[Input::from_bytes("mixed.pem", text)],
@@ -282,7 +289,7 @@ fn notes_and_reports_never_quote_key_text() {
             bundle
                 .notes()
                 .iter()
-                .any(|n| n.contains("looks like base64")),
+                .any(|n| n.contains("holds base64, not shown")),
             "{:?}",
             bundle.notes()
         );

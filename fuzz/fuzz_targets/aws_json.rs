@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
             "certificatePem": field(0),
             "keyPair": { "PublicKey": field(2), "PrivateKey": field(1) },
         });
-        if data.len() % 5 == 0 {
+        if data.len().is_multiple_of(5) {
             // `aws iot describe-certificate` nests the certificate.
             doc = serde_json::json!({ "certificateDescription": doc });
         }

@@ -24,8 +24,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let style = PemStyle {
-        eol: if data.len() % 2 == 0 { Eol::Lf } else { Eol::CrLf },
-        final_newline: data.len() % 3 != 0,
+        eol: if data.len().is_multiple_of(2) {
+            Eol::Lf
+        } else {
+            Eol::CrLf
+        },
+        final_newline: !data.len().is_multiple_of(3),
     };
     for &form in Form::ALL {
         for pem in [false, true] {
@@ -39,15 +43,21 @@ fuzz_target!(|data: &[u8]| {
             };
             for file in &artifacts.files {
                 let input = [Input::from_bytes(file.name.clone(), file.bytes.to_vec())];
-                let again = Bundle::load(&input, &options(false))
-                    .unwrap_or_else(|e| panic!("{form:?} pem={pem}: {} does not load: {e}", file.name));
+                let again = Bundle::load(&input, &options(false)).unwrap_or_else(|e| {
+                    panic!("{form:?} pem={pem}: {} does not load: {e}", file.name)
+                });
                 assert_eq!(again.items().len(), 1, "{}", file.name);
                 let item = &again.items()[0];
                 let found = bundle.items().iter().any(|orig| {
                     same_object(&orig.content, &item.content)
-                        || (form == Form::Spki && orig.public_key().spki_der() == item.public_key().spki_der())
+                        || (form == Form::Spki
+                            && orig.public_key().spki_der() == item.public_key().spki_der())
                 });
-                assert!(found, "{form:?} pem={pem}: {} is not an object of the bundle", file.name);
+                assert!(
+                    found,
+                    "{form:?} pem={pem}: {} is not an object of the bundle",
+                    file.name
+                );
                 let is_key = matches!(item.content, Content::PrivateKey(_));
                 assert_eq!(file.secret, is_key, "{}: secret flag", file.name);
             }

@@ -1,8 +1,9 @@
-//! The inspection report (text and JSON) on whatever loads: the JSON parses, and neither form prints key material.
+//! The inspection reports (`report::inspect` text and JSON, and `api::inspect` as the bindings return it) on
+//! whatever loads: the JSON parses, and no form holds key material.
 #![no_main]
 
-use certpack::report;
-use certpack_fuzz::{contains_any, key_markers, load, split_inputs};
+use certpack::{api, report};
+use certpack_fuzz::{key_scan, load, split_inputs};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +17,15 @@ fuzz_target!(|data: &[u8]| {
     let value: serde_json::Value = serde_json::from_str(&json).expect("the report is JSON");
     assert!(value["items"].is_array());
     let text = report.to_text();
-    let markers = key_markers(&bundle);
-    assert!(!contains_any(json.as_bytes(), &markers), "the JSON report holds the key");
-    assert!(!contains_any(text.as_bytes(), &markers), "the text report holds the key");
+    let api_json = api::inspect(&bundle).to_json();
+    let _: serde_json::Value = serde_json::from_str(&api_json).expect("api::inspect is JSON");
+    if let Some(scan) = key_scan(&bundle) {
+        for (what, out) in [("JSON", &json), ("text", &text), ("api JSON", &api_json)] {
+            assert_eq!(
+                scan.found_in(out.as_bytes()),
+                None,
+                "the {what} report holds the key"
+            );
+        }
+    }
 });

@@ -1,41 +1,86 @@
-//! Every target of `target::all()` with default parameters on whatever loads (new targets join automatically):
-//! packing, checks for that target, manifest and README; a file holding the private key is marked secret, and
-//! manifest.json / README.txt never hold it.
+//! Every target of `target::all()` on whatever loads (new targets join automatically), through `api::pack` with
+//! the checks for that target (forced, so files are written even when a check finds an error). One target per
+//! execution, so each run stays fast: the one named by `target=` in an optional first line
+//! `params: name=value;...`, otherwise one chosen by a hash of the input. The other parameters of that line go to
+//! the target when it declares them; targets that need an endpoint get an AWS or an Azure one. Asserts: every
+//! finding and error has a fix; a file holding the private key is marked secret; `manifest.json` and
+//! `README.txt` never hold the key; the output JSON parses.
 #![no_main]
 
+use certpack::api::{self, CheckRequest, PackOptions};
 use certpack::target::{self, Params};
-use certpack_fuzz::{check_error, contains_any, key_markers, load, run_checks, split_inputs};
+use certpack_fuzz::{check_error, key_scan, load, split_inputs, split_params, NOW};
 use libfuzzer_sys::fuzz_target;
 
+const ENDPOINTS: [&str; 2] = [
+    "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com",
+    "myhub.azure-devices.net",
+];
+
 fuzz_target!(|data: &[u8]| {
-    let inputs = split_inputs(data);
+    let (given, rest) = split_params(data);
+    let inputs = split_inputs(rest);
     let Some(bundle) = load(&inputs) else {
         return;
     };
-    let markers = key_markers(&bundle);
-    for t in target::all() {
-        run_checks(&bundle, Some(t));
-        let artifacts = match target::pack(&bundle, t.name(), &Params::new()) {
-            Ok(a) => a,
-            Err(err) => {
-                check_error(&err, &[]);
-                continue;
-            }
-        };
-        for file in &artifacts.files {
-            if contains_any(&file.bytes, &markers) {
-                assert!(file.secret, "{}: {} holds the private key but is not secret", t.name(), file.name);
-            }
+    let scan = key_scan(&bundle);
+    let options = PackOptions {
+        check: Some(CheckRequest {
+            now: Some(NOW.0),
+            ..CheckRequest::default()
+        }),
+        force: true,
+    };
+    let targets = target::all();
+    let chosen = match given.iter().find(|(n, _)| n == "target") {
+        Some((_, name)) => targets.iter().find(|t| t.name() == name).copied(),
+        None => {
+            let hash = data
+                .iter()
+                .fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            targets.get(hash as usize % targets.len()).copied()
         }
-        let manifest = artifacts.manifest_json();
-        let _: serde_json::Value = serde_json::from_str(&manifest).expect("manifest.json is JSON");
-        assert!(!contains_any(manifest.as_bytes(), &markers), "{}: manifest holds the key", t.name());
+    };
+    let Some(t) = chosen else {
+        return;
+    };
+    let declares = |name: &str| t.params().iter().any(|p| p.name == name);
+    let mut params = Params::new();
+    for (name, value) in given.iter().filter(|(n, _)| declares(n)) {
+        params.set(name, value.clone());
+    }
+    if declares("endpoint") && params.get("endpoint").is_none() {
+        params.set("endpoint", ENDPOINTS[data.len() % 2]);
+    }
+    let output = match api::pack(&bundle, t.name(), &params, &options) {
+        Ok(output) => output,
+        Err(err) => return check_error(&err, &[]),
+    };
+    for finding in &output.findings {
         assert!(
-            !contains_any(artifacts.readme_txt().as_bytes(), &markers),
-            "{}: README holds the key",
+            !finding.hint.is_empty(),
+            "{}: finding without a fix: {finding:?}",
             t.name()
         );
-        let files = artifacts.all_files();
-        assert_eq!(files.len(), artifacts.files.len() + 2);
+    }
+    let _: serde_json::Value = serde_json::from_str(&output.to_json()).expect("pack output JSON");
+    for file in &output.files {
+        let holds_key = scan.as_ref().and_then(|s| s.found_in(&file.bytes));
+        if matches!(file.name.as_str(), "manifest.json" | "README.txt") {
+            assert_eq!(
+                holds_key,
+                None,
+                "{}: {} holds the private key",
+                t.name(),
+                file.name
+            );
+        } else if let Some(encoding) = holds_key {
+            assert!(
+                file.secret,
+                "{}: {} holds the private key ({encoding}) but is not secret",
+                t.name(),
+                file.name
+            );
+        }
     }
 });

@@ -11,14 +11,21 @@ fuzz_target!(|data: &[u8]| {
     let (once, _) = normalise_text(&text);
     let (twice, notes) = normalise_text(&once);
     assert_eq!(*once, *twice, "normalisation is not idempotent");
-    assert!(notes.is_empty(), "normalised text needs repairs again: {notes:?}");
+    assert!(
+        notes.is_empty(),
+        "normalised text needs repairs again: {notes:?}"
+    );
     let Ok(blocks) = scan_pem_text(&text) else {
         return;
     };
-    let eol = if data.len() % 2 == 0 { Eol::Lf } else { Eol::CrLf };
+    let eol = if data.len().is_multiple_of(2) {
+        Eol::Lf
+    } else {
+        Eol::CrLf
+    };
     let style = PemStyle {
         eol,
-        final_newline: data.len() % 3 != 0,
+        final_newline: !data.len().is_multiple_of(3),
     };
     for (label, der) in &blocks {
         // Labels the scanner accepts may still be outside RFC 7468 (e.g. with lowercase or trailing spaces).

@@ -5,7 +5,6 @@
 //! these invariants: an error without a message, a fix or the input's name; a converted file that does not load
 //! back to the same object; a file holding the private key that is not marked secret.
 
-use base64ct::{Base64, Encoding};
 use certpack::check::{self, CheckOptions};
 use certpack::time::Timestamp;
 use certpack::{Bundle, Error, ErrorKind, Input, LoadOptions};
@@ -58,10 +57,15 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Every error says what is wrong, how to fix it, and (for load errors) which input it concerns.
 pub fn check_error(err: &Error, inputs: &[Input]) {
-    assert!(!err.message().is_empty(), "error without a message: {err:?}");
+    assert!(
+        !err.message().is_empty(),
+        "error without a message: {err:?}"
+    );
     assert!(!err.hint().is_empty(), "error without a fix: {err}");
     if !inputs.is_empty() {
-        let path = err.path().unwrap_or_else(|| panic!("load error without the input's name: {err}"));
+        let path = err
+            .path()
+            .unwrap_or_else(|| panic!("load error without the input's name: {err}"));
         assert!(
             inputs.iter().any(|i| i.name == path),
             "error names {path}, which is not an input: {err}"
@@ -95,19 +99,31 @@ pub fn exercise(bundle: &Bundle) {
     let items = bundle.items();
     if let Some(leaf) = bundle.leaf() {
         let cert = leaf.certificate().expect("the leaf is a certificate");
-        let _ = (cert.subject(), cert.issuer(), cert.serial_hex(), cert.sha1_hex());
+        let _ = (
+            cert.subject(),
+            cert.issuer(),
+            cert.serial_hex(),
+            cert.sha1_hex(),
+        );
         let _ = (cert.not_before().rfc3339(), cert.not_after().rfc3339());
         assert!(bundle.leaf_index().is_some_and(|i| i < items.len()));
     }
     for item in bundle.chain().chain(bundle.roots()) {
-        assert!(item.certificate().is_some(), "chain and roots hold certificates");
+        assert!(
+            item.certificate().is_some(),
+            "chain and roots hold certificates"
+        );
     }
     if let Some(key) = bundle.key() {
         let key = key.private_key().expect("the key is a private key");
         let _ = (key.pkcs8_der(), key.traditional_der(), key.original_der());
         let _ = (key.pkcs1_der(), key.sec1_der());
     }
-    let _ = (bundle.chain_root(), bundle.server_root(), bundle.key_matches_leaf());
+    let _ = (
+        bundle.chain_root(),
+        bundle.server_root(),
+        bundle.key_matches_leaf(),
+    );
     for result in [
         bundle.require_leaf("fuzz").map(|_| ()),
         bundle.require_key("fuzz").map(|_| ()),
@@ -128,25 +144,36 @@ pub fn run_checks(bundle: &Bundle, target: Option<&'static dyn certpack::target:
         ..CheckOptions::default()
     };
     for finding in check::run(bundle, &options) {
-        assert!(!finding.message.is_empty() && !finding.hint.is_empty(), "{finding:?}");
+        assert!(
+            !finding.message.is_empty() && !finding.hint.is_empty(),
+            "{finding:?}"
+        );
     }
 }
 
-/// Byte strings that reveal the bundle's private key: its DER encodings and the first PEM body line of each.
-pub fn key_markers(bundle: &Bundle) -> Vec<Zeroizing<Vec<u8>>> {
-    let Some(key) = bundle.key().and_then(|k| k.private_key()) else {
-        return Vec::new();
+/// The key-material scanner of the key-hygiene tests (raw DER, hex, `0x..` tokens, base64 however wrapped).
+#[allow(dead_code)]
+#[path = "../../core/tests/common/keyscan.rs"]
+mod keyscan;
+pub use keyscan::KeyScan;
+
+/// A scanner for the bundle's private key (4 base64 chunks per encoding keeps it fast), when it has a key with a
+/// secret long enough to recognise.
+pub fn key_scan(bundle: &Bundle) -> Option<KeyScan> {
+    KeyScan::try_new(bundle.key()?.private_key()?, 4)
+}
+
+/// An optional first line `params: name=value;name=value` of a fuzz input, and the rest.
+pub fn split_params(data: &[u8]) -> (Vec<(String, String)>, &[u8]) {
+    let Some(rest) = data.strip_prefix(b"params:") else {
+        return (Vec::new(), data);
     };
-    let mut markers = Vec::new();
-    for der in [key.pkcs8_der(), key.traditional_der()] {
-        let head = &der[..der.len().min(48)];
-        markers.push(Zeroizing::new(Base64::encode_string(head).into_bytes()));
-        markers.push(der);
-    }
-    markers
-}
-
-/// True when `bytes` contain one of `markers`.
-pub fn contains_any(bytes: &[u8], markers: &[Zeroizing<Vec<u8>>]) -> bool {
-    markers.iter().any(|m| find(bytes, m).is_some())
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let line = String::from_utf8_lossy(&rest[..end]);
+    let params = line
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    (params, rest.get(end + 1..).unwrap_or_default())
 }

@@ -84,7 +84,8 @@ fn classify(n: &str) -> Option<Code> {
         LINE_WIDTH
     } else if n.contains("does not end with a line break") {
         NO_FINAL_NEWLINE
-    } else if (n.contains("text after the last PEM block") && n.contains('\0'))
+    } else if (n.contains("text after the last PEM block")
+        && (n.contains('\0') || n.contains("\\0")))
         || n.contains("padding bytes (0x00/0xFF)")
     {
         NUL_OR_PADDING

@@ -246,15 +246,26 @@ pub fn scan(text: &str) -> Result<ScannedText> {
     Ok(ScannedText { blocks, notes })
 }
 
-/// How a note shows ignored text: its start, unless it looks like base64, which may be a key that lost its
+/// How a note shows ignored text: its start, unless it holds base64, which may be a key that lost its
 /// BEGIN/END line and must not be copied into notes, reports or logs.
 fn describe_stray(stray: &str) -> String {
     let first = stray.lines().next().unwrap_or_default().trim();
-    let base64ish = first.len() >= 16 && first.chars().all(is_base64_char);
-    if base64ish {
-        "it looks like base64, not shown: a block whose BEGIN or END line was lost?".to_string()
+    // Any run of 12 base64 characters may be key material (e.g. a key whose BEGIN line lost its dashes, so its
+    // first body line follows the label): such text is described, never quoted.
+    let longest_base64_run = first
+        .split(|c: char| !is_base64_char(c))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_base64_run >= 12 {
+        "it holds base64, not shown: a block whose BEGIN or END line was lost?".to_string()
     } else {
-        let shown: String = first.chars().take(40).collect();
+        // Control characters (NUL padding, escape sequences) are shown escaped, not printed to the terminal.
+        let shown: String = first
+            .chars()
+            .take(40)
+            .flat_map(char::escape_debug)
+            .collect();
         format!("starts with \"{shown}\"")
     }
 }

@@ -12,22 +12,27 @@ pub struct KeyScan {
     base64_chunks: Vec<String>,
 }
 
-/// (tag, content start, content end) of each TLV inside `der[start..end]`.
+/// (tag, content start, content end) of each TLV inside `der[start..end]` (stops at anything malformed).
 fn children(der: &[u8], start: usize, end: usize) -> Vec<(u8, usize, usize)> {
     let mut out = Vec::new();
     let mut pos = start;
     while pos + 2 <= end {
-        let tag = der[pos];
-        let first = der[pos + 1] as usize;
+        let (tag, first) = (der[pos], der[pos + 1] as usize);
         let (len, header) = if first < 0x80 {
             (first, 2)
         } else {
             let n = first & 0x7f;
-            let len = der[pos + 2..pos + 2 + n]
-                .iter()
-                .fold(0usize, |a, &b| a << 8 | b as usize);
-            (len, 2 + n)
+            match der.get(pos + 2..pos + 2 + n) {
+                Some(bytes) if n <= 4 => (
+                    bytes.iter().fold(0usize, |a, &b| a << 8 | b as usize),
+                    2 + n,
+                ),
+                _ => break,
+            }
         };
+        if pos + header + len > end {
+            break;
+        }
         out.push((tag, pos + header, pos + header + len));
         pos += header + len;
     }
@@ -35,20 +40,20 @@ fn children(der: &[u8], start: usize, end: usize) -> Vec<(u8, usize, usize)> {
 }
 
 /// Byte range of the secret integer inside `der` (PKCS#1, SEC1 or PKCS#8 wrapping either).
-fn secret_range(der: &[u8]) -> (usize, usize) {
-    let outer = children(der, 0, der.len())[0];
+fn secret_range(der: &[u8]) -> Option<(usize, usize)> {
+    let outer = *children(der, 0, der.len()).first()?;
     let fields = children(der, outer.1, outer.2);
     match fields.as_slice() {
         // PKCS#8: version, algorithm, OCTET STRING holding the PKCS#1 / SEC1 key.
         [(0x02, ..), (0x30, ..), (0x04, s, e), ..] => {
-            let (a, b) = secret_range(&der[*s..*e]);
-            (s + a, s + b)
+            let (a, b) = secret_range(&der[*s..*e])?;
+            Some((s + a, s + b))
         }
         // SEC1: version, OCTET STRING private key, ...
-        [(0x02, ..), (0x04, s, e), ..] => (*s, *e),
+        [(0x02, ..), (0x04, s, e), ..] => Some((*s, *e)),
         // PKCS#1: version, n, e, d, ...
-        [(0x02, ..), (0x02, ..), (0x02, ..), (0x02, s, e), ..] => (*s, *e),
-        other => panic!("not a key structure: {other:?}"),
+        [(0x02, ..), (0x02, ..), (0x02, ..), (0x02, s, e), ..] => Some((*s, *e)),
+        _ => None,
     }
 }
 
@@ -82,6 +87,14 @@ fn hex_tokens(text: &str, prefix: &str) -> Vec<u8> {
         .collect()
 }
 
+/// How many different values `items` holds.
+fn distinct(items: impl Iterator<Item = u8>) -> usize {
+    let mut seen = [false; 256];
+    items
+        .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
+        .count()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -89,27 +102,43 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 impl KeyScan {
     /// Scan for `key`'s secret.
     pub fn new(key: &PrivateKey) -> KeyScan {
+        KeyScan::try_new(key, usize::MAX).expect("a key with a secret of at least 24 bytes")
+    }
+
+    /// Scan for `key`'s secret with at most `max_chunks` base64 chunks per encoding, spread over the secret (4 are
+    /// enough for text wrapped at 64 columns). `None` when the secret is shorter than 24 bytes, too uniform to be
+    /// recognised (a degenerate test key), or the structure is not PKCS#1, SEC1 or PKCS#8.
+    pub fn try_new(key: &PrivateKey, max_chunks: usize) -> Option<KeyScan> {
         let mut windows = Vec::new();
         let mut base64_chunks = Vec::new();
         for der in [key.pkcs8_der(), key.traditional_der()] {
-            let (s, e) = secret_range(&der);
-            assert!(e - s >= 24, "secret too short");
-            let mid = s + (e - s) / 2 - 8;
-            windows.push(der[mid..mid + 16].to_vec());
-            // base64 characters 4k..4k+4 encode bytes 3k..3k+3: keep chunks whose bytes are all secret.
+            let (s, e) = secret_range(&der)?;
+            if e - s < 24 {
+                return None;
+            }
+            // A window that identifies this key: 16 secret bytes with at least 10 different values (a degenerate
+            // secret, e.g. mostly zeros, would match unrelated bytes such as NUL padding).
+            let window = (s..=e - 16)
+                .map(|at| &der[at..at + 16])
+                .find(|w| distinct(w.iter().copied()) >= 10)?;
+            windows.push(window.to_vec());
+            // base64 characters 4k..4k+4 encode bytes 3k..3k+3: keep distinctive chunks whose bytes are all secret.
             let b64 = base64(&der);
             let first = s.div_ceil(3) * 4;
             let last = e / 3 * 4;
-            let mut at = first;
-            while at + 12 <= last {
+            let starts: Vec<usize> = (first..last.saturating_sub(11))
+                .step_by(4)
+                .filter(|&at| distinct(b64[at..at + 12].bytes()) >= 8)
+                .collect();
+            let step = (starts.len() / max_chunks.max(1)).max(1);
+            for &at in starts.iter().step_by(step).take(max_chunks) {
                 base64_chunks.push(b64[at..at + 12].to_string());
-                at += 4;
             }
         }
-        KeyScan {
+        Some(KeyScan {
             windows,
             base64_chunks,
-        }
+        })
     }
 
     /// The encoding in which `bytes` hold the key's secret, if they do.
