@@ -1,57 +1,39 @@
 //! Distinguished names as RFC 4514 strings, exactly as `x509-cert` prints them, without its search of the whole
-//! OID name database for every attribute: the names of the attribute types certificates use are looked up once.
+//! OID name database for every attribute: the types certificates use have their names here, in a table.
 
 use std::fmt::Write;
-use std::sync::OnceLock;
 
 use der::asn1::{
     Ia5StringRef, ObjectIdentifier, PrintableStringRef, TeletexStringRef, Utf8StringRef,
 };
-use der::oid::db::DB;
 use der::{Encode, Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::RdnSequence;
 
-/// Attribute types seen in nearly every certificate name (RFC 4519 / PKCS #9 / RFC 4524).
-const COMMON: [&str; 14] = [
-    "2.5.4.3",                    // CN
-    "2.5.4.6",                    // C
-    "2.5.4.10",                   // O
-    "2.5.4.11",                   // OU
-    "2.5.4.7",                    // L
-    "2.5.4.8",                    // ST
-    "2.5.4.5",                    // serialNumber
-    "2.5.4.9",                    // street
-    "2.5.4.4",                    // SN
-    "2.5.4.42",                   // givenName
-    "2.5.4.97",                   // organizationIdentifier
-    "2.5.4.17",                   // postalCode
-    "1.2.840.113549.1.9.1",       // emailAddress
-    "0.9.2342.19200300.100.1.25", // DC
+/// Attribute types seen in nearly every certificate name (RFC 4519 / PKCS #9 / RFC 4524) with the name
+/// `x509-cert` prints for each: the shortest of the OID database's names, upper-cased (a test holds every entry
+/// to the database). Any other type goes through `x509-cert`'s own formatting, so the database is linked once.
+const COMMON: [(ObjectIdentifier, &str); 13] = [
+    (ObjectIdentifier::new_unwrap("2.5.4.3"), "CN"),
+    (ObjectIdentifier::new_unwrap("2.5.4.6"), "C"),
+    (ObjectIdentifier::new_unwrap("2.5.4.10"), "O"),
+    (ObjectIdentifier::new_unwrap("2.5.4.11"), "OU"),
+    (ObjectIdentifier::new_unwrap("2.5.4.7"), "L"),
+    (ObjectIdentifier::new_unwrap("2.5.4.8"), "ST"),
+    (ObjectIdentifier::new_unwrap("2.5.4.5"), "SERIALNUMBER"),
+    (ObjectIdentifier::new_unwrap("2.5.4.9"), "STREET"),
+    (ObjectIdentifier::new_unwrap("2.5.4.4"), "SN"),
+    (ObjectIdentifier::new_unwrap("2.5.4.42"), "GIVENNAME"),
+    (ObjectIdentifier::new_unwrap("2.5.4.17"), "POSTALCODE"),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1"),
+        "EMAIL",
+    ),
+    (
+        ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25"),
+        "DC",
+    ),
 ];
-
-/// The upper-cased shortest database name of each common attribute type (what `x509-cert` prints).
-fn common_names() -> &'static [(ObjectIdentifier, Option<String>)] {
-    static NAMES: OnceLock<Vec<(ObjectIdentifier, Option<String>)>> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        COMMON
-            .iter()
-            .filter_map(|dotted| ObjectIdentifier::new(dotted).ok())
-            .map(|oid| (oid, upper_shortest_name(&oid)))
-            .collect()
-    })
-}
-
-/// The shortest of the database's names for `oid` (the first on a tie), upper-cased, as `x509-cert` picks it.
-fn upper_shortest_name(oid: &ObjectIdentifier) -> Option<String> {
-    let mut best: Option<&str> = None;
-    for name in DB.find_names_for_oid(*oid) {
-        if best.is_none_or(|b| name.len() < b.len()) {
-            best = Some(name);
-        }
-    }
-    best.map(|n| n.to_ascii_uppercase())
-}
 
 /// `name` as `x509_cert::name::RdnSequence`'s `Display` writes it.
 pub(crate) fn format(name: &RdnSequence) -> String {
@@ -82,12 +64,17 @@ fn write_atv(atv: &AttributeTypeAndValue, out: &mut String) {
             .map(|s| s.as_str()),
         _ => None,
     };
-    let key = match common_names().iter().find(|(oid, _)| *oid == atv.oid) {
-        Some((_, name)) => name.clone(),
-        None => upper_shortest_name(&atv.oid),
+    let Some(key) = COMMON
+        .iter()
+        .find(|(oid, _)| *oid == atv.oid)
+        .map(|(_, k)| k)
+    else {
+        // A rare attribute type: `x509-cert` looks its name up in the OID database.
+        let _ = write!(out, "{atv}");
+        return;
     };
-    if let (Some(key), Some(value)) = (key, value) {
-        out.push_str(&key);
+    if let Some(value) = value {
+        out.push_str(key);
         out.push('=');
         let mut chars = value.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
@@ -116,7 +103,30 @@ fn write_atv(atv: &AttributeTypeAndValue, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    use der::oid::db::DB;
     use der::Decode;
+
+    #[test]
+    fn common_names_are_the_databases_shortest() {
+        for (oid, name) in super::COMMON {
+            let shortest = DB
+                .find_names_for_oid(oid)
+                .reduce(|best, n| if n.len() < best.len() { n } else { best })
+                .map(|n| n.to_ascii_uppercase());
+            assert_eq!(shortest.as_deref(), Some(name), "{oid}");
+        }
+    }
+
+    #[test]
+    fn same_as_x509_cert_for_every_common_and_a_rare_type() {
+        use std::str::FromStr;
+        let text = "CN=\\#dev\\,ice\\ ,C=DE,O=Acme+OU=Ops,L=Berlin,ST=BE,serialNumber=42,street=Main 1,SN=Doe,\
+                    givenName=Jo,postalCode=10115,emailAddress=a@b.example,DC=example,\
+                    2.5.4.97=#0c09564154444531323334,1.3.6.1.4.1.311.60.2.1.3=#13024445";
+        let name = x509_cert::name::RdnSequence::from_str(text).unwrap();
+        assert_eq!(super::format(&name), name.to_string());
+        assert!(name.to_string().contains("EMAIL=a@b.example"));
+    }
 
     #[test]
     fn same_as_x509_cert_for_every_test_certificate() {
