@@ -70,6 +70,9 @@ def main() -> None:
         for k, v in params.items():
             batch += ["--param", f"{k}={v}"]
     rates["certpack batch"] = n / timed(batch)
+    # The Rust core alone, one thread, files read beforehand (the "devices/s per core" goal).
+    core = json.loads(subprocess.check_output([str(Path(exe).parent / "examples" / "fleet_workload"), str(fleet), "3"]))
+    rates["certpack core in-process, 1 thread"] = core["devices"] / core["seconds"]
     py_seconds, full = certpack_inprocess(fleet)
     py_name = "certpack Python in-process" if full else "certpack Python (convert only)"
     rates[py_name] = n / py_seconds
@@ -77,6 +80,8 @@ def main() -> None:
     print(f"openssl pipeline timed on the first {sample} devices\n")
     for name, rate in rates.items():
         print(f"  {name:<32} {rate:>10.1f} devices/s")
+    core_rate = rates["certpack core in-process, 1 thread"]
+    print(f"\n  {'certpack core per core (goal >= 50000/s)':<50} {core_rate:>8.0f}/s  {'ok' if core_rate >= 50000 else 'BELOW GOAL'}")
     ratios = {
         "certpack batch / openssl pipeline (goal >= 100)": rates["certpack batch"] / rates["openssl + xxd pipeline"],
         "certpack batch / pyca script (goal >= 10)": rates["certpack batch"] / rates["pyca/cryptography script"],

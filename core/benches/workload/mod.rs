@@ -14,11 +14,17 @@ use zeroize::Zeroizing;
 /// The device's three PEM inputs (certificate, private key, root) from a testdata folder, as a fleet device
 /// folder holds them (the AWS download's public key file is not part of the workload).
 pub fn inputs(dir: &str) -> Vec<Input> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("testdata folder")
+    device_inputs(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata")
+            .join(dir),
+    )
+}
+
+/// The same from any device folder (a generated fleet's, for `bench/compare`).
+pub fn device_inputs(dir: &Path) -> Vec<Input> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| !p.to_string_lossy().ends_with("public.pem.key"))
         .collect();
@@ -26,7 +32,7 @@ pub fn inputs(dir: &str) -> Vec<Input> {
     files
         .into_iter()
         .map(|p| {
-            let bytes = std::fs::read(&p).expect("testdata file");
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             Input::from_bytes(p.display().to_string(), bytes)
         })
         .collect()
