@@ -1,13 +1,15 @@
 //! Fast standard base64 (RFC 4648 alphabet, `=` padding) for PEM bodies, in constant time: every character is
 //! mapped with arithmetic masks, never a table lookup or a branch on the data (private keys go through here),
 //! written so the compiler can vectorise the mapping. `base64ct` stays the reference and the fallback for
-//! anything unusual; tests check both agree byte for byte.
+//! anything unusual; tests check both agree byte for byte. The WebAssembly build, where size counts more than
+//! speed, uses the `base64ct` versions in [`compact`] instead (same results, tested against the fast ones).
 
 /// Characters per PEM line (RFC 7468).
 pub(crate) const LINE: usize = 64;
 /// Bytes encoded per PEM line.
 const LINE_BYTES: usize = LINE / 4 * 3;
 
+#[cfg(not(target_arch = "wasm32"))]
 /// `0xff` when `v < k`, else `0`: the comparison's 0/1 turned into a mask (no branch), byte-wide so the
 /// compiler maps whole vectors of characters at once.
 #[inline(always)]
@@ -15,12 +17,14 @@ fn lt_mask(v: u8, k: u8) -> u8 {
     0u8.wrapping_sub(u8::from(v < k))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// `0xff` when `v == k`, else `0`.
 #[inline(always)]
 fn eq_mask(v: u8, k: u8) -> u8 {
     0u8.wrapping_sub(u8::from(v == k))
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The character of a 6-bit value.
 #[inline(always)]
 fn encode_6bits(v: u8) -> u8 {
@@ -31,6 +35,7 @@ fn encode_6bits(v: u8) -> u8 {
     c.wrapping_add(eq_mask(v, 63) & 3)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Encode up to [`LINE_BYTES`] bytes as one line of base64 (with padding) into `out`; returns its length.
 #[inline]
 fn encode_line(src: &[u8], out: &mut [u8; LINE]) -> usize {
@@ -76,6 +81,7 @@ pub(crate) fn wrapped_len(len: usize, eol_len: usize) -> usize {
     chars + chars.div_ceil(LINE) * eol_len
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Append `data` as base64 lines of 64 characters, each followed by `eol` (the PEM body layout). The output is
 /// sized once and full lines are encoded in place (no copy or call per line). `out` must have room for
 /// [`wrapped_len`] more bytes when it holds secrets, so it is not reallocated.
@@ -121,6 +127,7 @@ pub(crate) fn encode(data: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
 #[inline(always)]
 fn decode_6bits(c: u8) -> u8 {
@@ -134,6 +141,7 @@ fn decode_6bits(c: u8) -> u8 {
         | (eq_mask(c, b'/') & 64)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Decode canonical padded base64 (no whitespace) into `out`. Returns false, leaving `out` unspecified, for
 /// anything else (wrong length, bad character, misplaced padding, non-zero trailing bits): the caller then asks
 /// `base64ct` for its verdict, so what is accepted and every error stay exactly as before.
@@ -195,6 +203,51 @@ pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
     zeroize::Zeroize::zeroize(&mut t);
     ok == 0xff && bits_ok
 }
+
+/// `base64ct` behind the same two functions: the WebAssembly build's base64 (smaller code, same bytes).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod compact {
+    use base64ct::{Base64, Encoding};
+
+    use super::{wrapped_len, LINE_BYTES};
+
+    /// As the fast `encode_wrapped`: 64-character lines, each followed by `eol`, appended to `out`.
+    pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        out.resize(start + wrapped_len(data.len(), eol.len()), 0);
+        let mut at = start;
+        for chunk in data.chunks(LINE_BYTES) {
+            let n = chunk.len().div_ceil(3) * 4;
+            if let Some(line) = out.get_mut(at..at + n) {
+                let _ = Base64::encode(chunk, line);
+            }
+            if let Some(end) = out.get_mut(at + n..at + n + eol.len()) {
+                end.copy_from_slice(eol);
+            }
+            at += n + eol.len();
+        }
+    }
+
+    /// As the fast `decode_strict`: canonical padded base64 only; false (and nothing kept) otherwise.
+    pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
+        if b64.is_empty() || b64.len() % 4 != 0 {
+            return false;
+        }
+        let start = out.len();
+        out.resize(start + b64.len() / 4 * 3, 0);
+        let decoded = out
+            .get_mut(start..)
+            .and_then(|dst| Base64::decode(b64, dst).ok().map(|d| d.len()));
+        if let Some(rest) = out.get_mut(start + decoded.unwrap_or(0)..) {
+            crate::wipe::wipe_slice(rest);
+        }
+        out.truncate(start + decoded.unwrap_or(0));
+        decoded.is_some()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use compact::{decode_strict, encode_wrapped};
 
 #[cfg(test)]
 mod tests {
@@ -270,6 +323,35 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn compact_agrees_with_fast(
+            data in proptest::collection::vec(any::<u8>(), 0..300),
+            crlf: bool,
+            at in any::<usize>(),
+            with in prop::sample::select(b"A=+/_-9 \n\x80z".to_vec()),
+            cut in 0usize..3,
+        ) {
+            let eol: &[u8] = if crlf { b"\r\n" } else { b"" };
+            let (mut fast, mut small) = (b"x".to_vec(), b"x".to_vec());
+            encode_wrapped(&data, eol, &mut fast);
+            compact::encode_wrapped(&data, eol, &mut small);
+            prop_assert_eq!(&fast, &small);
+            let mut b64 = Base64::encode_string(&data).into_bytes();
+            if !b64.is_empty() {
+                let at = at % b64.len();
+                b64[at] = with;
+                b64.truncate(b64.len() - cut);
+            }
+            let (mut fast, mut small) = (Vec::new(), Vec::new());
+            let (ok_fast, ok_small) = (decode_strict(&b64, &mut fast), compact::decode_strict(&b64, &mut small));
+            prop_assert_eq!(ok_fast, ok_small);
+            if ok_fast {
+                prop_assert_eq!(fast, small);
+            }
+        }
+    }
+
     #[test]
     fn trailing_bits_and_padding() {
         let mut out = Vec::new();
@@ -277,6 +359,10 @@ mod tests {
             assert!(!decode_strict(bad.as_bytes(), &mut out), "{bad}");
         }
         out.clear();
+        for bad in ["QR==", "QUJ=", "Q===", "QQ=A", "=QQQ", "QQ", "QUJDRA=", ""] {
+            assert!(!compact::decode_strict(bad.as_bytes(), &mut out), "{bad}");
+            assert!(out.is_empty(), "{bad}");
+        }
         assert!(decode_strict(b"QQ==", &mut out));
         assert_eq!(out, b"A");
     }

@@ -183,7 +183,7 @@ pub(crate) fn classify(
 fn describe(content: &Content) -> String {
     match content {
         Content::Certificate(_) => "a certificate".into(),
-        Content::PrivateKey(k) => format!("a {} private key", k.form().name().to_uppercase()),
+        Content::PrivateKey(k) => format!("a {} private key", k.form().name().to_ascii_uppercase()),
         Content::PublicKey(_) => "a public key".into(),
     }
 }

@@ -247,7 +247,7 @@ impl Target for Esp8266Nonos {
                 bytes.to_vec(),
                 format!(
                     "NONOS cert sector: {what}, {}",
-                    options.content.name().to_uppercase()
+                    options.content.name().to_ascii_uppercase()
                 ),
             )
             .flash(file.trim_end_matches(".bin"), sector * SECTOR_SIZE, limit)
@@ -271,7 +271,7 @@ Flash them (module in download mode; add --port PORT if esptool does not find it
 In the application, before espconn_secure_connect():\n  {ca_call}        /* CA from 0x{:x} */\n  {cert_call}  /* certificate + key from 0x{:x} */\n\
 (level 0x01 = client; the second argument is the flash sector = address / 4096.)\n\
 The firmware reads at most 8 KiB from each sector and takes the first record of the CA sector as the CA.\n{}",
-            options.content.name().to_uppercase(),
+            options.content.name().to_ascii_uppercase(),
             esptool_command(
                 "esp8266",
                 &[

@@ -236,7 +236,7 @@ impl Target for PkiTarget {
                     bin.to_vec(),
                     format!(
                         "AtPKI bin: {what}, {} ({} content bytes, type 0x{type_code:02x}, id 0)",
-                        options.content.name().to_uppercase(),
+                        options.content.name().to_ascii_uppercase(),
                         content.len()
                     ),
                 )

@@ -177,7 +177,11 @@ pub(crate) fn data_files(files: &[Embedded<'_>], out: &mut Artifacts) {
         let a = Artifact::new(
             f.path.clone(),
             f.blob.bytes.to_vec(),
-            format!("{}, {}", f.blob.what, f.blob.form.name().to_uppercase()),
+            format!(
+                "{}, {}",
+                f.blob.what,
+                f.blob.form.name().to_ascii_uppercase()
+            ),
         );
         out.push(if f.blob.secret() { a.secret() } else { a });
     }

@@ -327,7 +327,7 @@ pub(crate) fn header_comment(
         lines.push(format!(
             "{symbol}: {}, {}, {layout}",
             blob.what,
-            blob.form.name().to_uppercase()
+            blob.form.name().to_ascii_uppercase()
         ));
         lines.extend(blob.details.iter().map(|d| format!("  {d}")));
     }

@@ -127,7 +127,7 @@ impl Target for Zephyr {
                 format!(
                     "{}, {} as an include for a C array",
                     blob.what,
-                    form.name().to_uppercase()
+                    form.name().to_ascii_uppercase()
                 ),
             );
             out.push(if blob.secret() { a.secret() } else { a });
