@@ -11,7 +11,7 @@ TARGETS=(load_any pem_scan aws_json bundle_assemble convert_all pack_all inspect
 
 # Small inputs of every kind: PEM, DER, JSON, encrypted keys, messy variants, device containers, bad cases.
 mapfile -t FILES < <(find "$TD/aws" "$TD/aws-cli" "$TD/azure" "$TD/encrypted" "$TD/messy" "$TD/roots" \
-  "$TD/vectors/der" "$TD/vectors/espressif" "$TD/vectors/module-digests" "$TD/bad" \
+  "$TD/vectors/der" "$TD/vectors/espressif" "$TD/vectors/module-digests" "$TD/bad" "$TD/fuzz-regressions" \
   -type f -size -64k ! -name 'MANIFEST*' ! -name '*.md' ! -name '*.tsv' ! -name '*.S' ! -name '*.csv' \
   2>/dev/null | LC_ALL=C sort)
 

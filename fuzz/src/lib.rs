@@ -158,9 +158,21 @@ mod keyscan;
 pub use keyscan::KeyScan;
 
 /// A scanner for the bundle's private key (4 base64 chunks per encoding keeps it fast), when it has a key with a
-/// secret long enough to recognise.
+/// secret long enough to recognise. `None` as well when one of the bundle's certificates carries pieces of that
+/// secret itself (the fuzzer copies bytes between inputs): a file holding that certificate is not a leak.
 pub fn key_scan(bundle: &Bundle) -> Option<KeyScan> {
-    KeyScan::try_new(bundle.key()?.private_key()?, 4)
+    let scan = KeyScan::try_new(bundle.key()?.private_key()?, 4)?;
+    let in_a_certificate = bundle
+        .items()
+        .iter()
+        .filter_map(|item| item.certificate())
+        .any(|cert| {
+            scan.found_in(cert.der()).is_some()
+                || cert
+                    .pem()
+                    .is_ok_and(|pem| scan.found_in(pem.as_bytes()).is_some())
+        });
+    (!in_a_certificate).then_some(scan)
 }
 
 /// An optional first line `params: name=value;name=value` of a fuzz input, and the rest.
