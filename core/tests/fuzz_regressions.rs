@@ -6,6 +6,7 @@ mod keyscan;
 
 use std::path::Path;
 
+use certpack::api::{self, CheckRequest, PackOptions};
 use certpack::target::{self, Params};
 use certpack::{Bundle, Input, LoadOptions};
 use keyscan::KeyScan;
@@ -87,4 +88,33 @@ fn inspect_report_fe1ff629_ignored_text_is_described_not_quoted() {
         .find(|n| n.contains("text outside PEM blocks"))
         .expect("a note about the ignored text");
     assert!(note.contains("holds base64, not shown"), "{note}");
+}
+
+/// pack_all: a NONOS sector image whose fuzzed RSA key has plain ASCII words in its private exponent; the key
+/// scanner's 16-byte window of the secret was such text and matched `aws-demo-header`'s README.txt. Not a
+/// certpack defect: the scanner's windows now need bytes that are not printable text. This keeps it honest:
+/// README.txt and manifest.json hold no key material, and the header that holds the key is secret.
+#[test]
+fn pack_all_2cc8fd4a_a_key_with_text_in_its_secret_is_not_found_in_readme() {
+    let bundle = load("pack_all-2cc8fd4a.bin");
+    let scan = KeyScan::new(bundle.key().and_then(|k| k.private_key()).expect("key"));
+    let options = PackOptions {
+        check: Some(CheckRequest {
+            now: Some(1_893_456_000),
+            ..Default::default()
+        }),
+        force: true,
+    };
+    let out = api::pack(&bundle, "aws-demo-header", &Params::new(), &options).expect("pack");
+    for file in &out.files {
+        let found = scan.found_in(&file.bytes);
+        match file.name.as_str() {
+            "README.txt" | "manifest.json" => assert_eq!(found, None, "{}", file.name),
+            _ => assert!(
+                found.is_none() || file.secret,
+                "{} holds the key",
+                file.name
+            ),
+        }
+    }
 }

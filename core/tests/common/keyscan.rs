@@ -95,6 +95,11 @@ fn distinct(items: impl Iterator<Item = u8>) -> usize {
         .count()
 }
 
+/// How many of `bytes` are not printable ASCII.
+fn not_text(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| !(0x20..0x7f).contains(*b)).count()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -117,10 +122,11 @@ impl KeyScan {
                 return None;
             }
             // A window that identifies this key: 16 secret bytes with at least 10 different values (a degenerate
-            // secret, e.g. mostly zeros, would match unrelated bytes such as NUL padding).
+            // secret, e.g. mostly zeros, would match unrelated bytes such as NUL padding) and at least 4 that are
+            // not printable ASCII (a fuzzed secret can hold plain words, which a README may also hold).
             let window = (s..=e - 16)
                 .map(|at| &der[at..at + 16])
-                .find(|w| distinct(w.iter().copied()) >= 10)?;
+                .find(|w| distinct(w.iter().copied()) >= 10 && not_text(w) >= 4)?;
             windows.push(window.to_vec());
             // base64 characters 4k..4k+4 encode bytes 3k..3k+3: keep distinctive chunks whose bytes are all secret.
             let b64 = base64(&der);
