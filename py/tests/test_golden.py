@@ -73,6 +73,21 @@ def test_aws_bundle_identity_roles_and_validity() -> None:
     assert bundle.report["certificate_id"] == bundle.certificate_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["2049-12-31T23:59:59Z", "1950-01-01T00:00:00Z", "2026-02-28T12:03:04Z", "2024-02-29T00:00:00Z"],
+)
+def test_dates_read_like_strptime(text: str) -> None:
+    want = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert certpack._time(text) == want
+
+
+@pytest.mark.parametrize("text", ["2023-02-29T00:00:00Z", "2049-12-31T24:00:00Z", "2049-13-01T00:00:00Z", "x"])
+def test_impossible_dates_are_refused_like_strptime(text: str) -> None:
+    with pytest.raises(ValueError):
+        certpack._time(text)
+
+
 def test_azure_chain_and_roots() -> None:
     bundle = certpack.load(TD / "azure/x509/device-mydevice-full-chain.cert.pem", TD / "azure/x509/device-mydevice.key.pem")
     assert [c.subject for c in bundle.chain] == ["CN=Azure IoT Hub Intermediate Cert Test Only"]

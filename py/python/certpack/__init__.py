@@ -90,7 +90,14 @@ def _json(text: str) -> Any:
 def _time(value: datetime | int | float | str) -> datetime:
     """RFC 3339 UTC text from the core (``2049-12-31T23:59:59Z``) or Unix seconds as an aware ``datetime``."""
     if isinstance(value, str):
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        v = value
+        if len(v) == 20 and v[4] == v[7] == "-" and v[10] == "T" and v[13] == v[16] == ":" and v[19] == "Z":
+            # The core's fixed layout, read directly (strptime costs ~20 us; a bundle has several dates).
+            return datetime(
+                int(v[0:4]), int(v[5:7]), int(v[8:10]), int(v[11:13]), int(v[14:16]), int(v[17:19]),
+                tzinfo=timezone.utc,
+            )
+        return datetime.strptime(v, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     if isinstance(value, datetime):
         return value
     return datetime.fromtimestamp(value, timezone.utc)
