@@ -9,113 +9,10 @@ pub(crate) const LINE: usize = 64;
 /// Bytes encoded per PEM line.
 const LINE_BYTES: usize = LINE / 4 * 3;
 
-#[cfg(not(target_arch = "wasm32"))]
-/// `0xff` when `v < k`, else `0`: the comparison's 0/1 turned into a mask (no branch), byte-wide so the
-/// compiler maps whole vectors of characters at once.
-#[inline(always)]
-fn lt_mask(v: u8, k: u8) -> u8 {
-    0u8.wrapping_sub(u8::from(v < k))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-/// `0xff` when `v == k`, else `0`.
-#[inline(always)]
-fn eq_mask(v: u8, k: u8) -> u8 {
-    0u8.wrapping_sub(u8::from(v == k))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-/// The character of a 6-bit value.
-#[inline(always)]
-fn encode_6bits(v: u8) -> u8 {
-    let mut c = v.wrapping_add(b'A');
-    c = c.wrapping_add(!lt_mask(v, 26) & 6);
-    c = c.wrapping_sub(!lt_mask(v, 52) & 75);
-    c = c.wrapping_sub(!lt_mask(v, 62) & 15);
-    c.wrapping_add(eq_mask(v, 63) & 3)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-/// Encode up to [`LINE_BYTES`] bytes as one line of base64 (with padding) into `out`; returns its length.
-#[inline]
-fn encode_line(src: &[u8], out: &mut [u8; LINE]) -> usize {
-    let mut chunks = src.chunks_exact(3);
-    let mut n = 0;
-    for (c, o) in (&mut chunks).zip(out.chunks_exact_mut(4)) {
-        let (a, b, d) = (c[0], c[1], c[2]);
-        o[0] = a >> 2;
-        o[1] = ((a & 3) << 4) | (b >> 4);
-        o[2] = ((b & 15) << 2) | (d >> 6);
-        o[3] = d & 63;
-        n += 4;
-    }
-    let rest = chunks.remainder();
-    let pad = match *rest {
-        [a] => {
-            out[n] = a >> 2;
-            out[n + 1] = (a & 3) << 4;
-            n += 2;
-            2
-        }
-        [a, b] => {
-            out[n] = a >> 2;
-            out[n + 1] = ((a & 3) << 4) | (b >> 4);
-            out[n + 2] = (b & 15) << 2;
-            n += 3;
-            1
-        }
-        _ => 0,
-    };
-    for c in out.iter_mut() {
-        *c = encode_6bits(*c);
-    }
-    for c in &mut out[n..n + pad] {
-        *c = b'=';
-    }
-    n + pad
-}
-
 /// Length of the wrapped base64 body of `len` bytes with `eol_len`-byte line endings (each line ends with one).
 pub(crate) fn wrapped_len(len: usize, eol_len: usize) -> usize {
     let chars = len.div_ceil(3) * 4;
     chars + chars.div_ceil(LINE) * eol_len
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-/// Append `data` as base64 lines of 64 characters, each followed by `eol` (the PEM body layout). The output is
-/// sized once and full lines are encoded in place (no copy or call per line). `out` must have room for
-/// [`wrapped_len`] more bytes when it holds secrets, so it is not reallocated.
-pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    out.resize(start + wrapped_len(data.len(), eol.len()), 0);
-    let Some(dst) = out.get_mut(start..) else {
-        return;
-    };
-    let mut at = 0;
-    let mut last = [0u8; LINE];
-    for chunk in data.chunks(LINE_BYTES) {
-        let target = dst
-            .get_mut(at..at + LINE)
-            .and_then(|d| <&mut [u8; LINE]>::try_from(d).ok());
-        let n = match target {
-            Some(line) if chunk.len() == LINE_BYTES => encode_line(chunk, line),
-            _ => {
-                let n = encode_line(chunk, &mut last);
-                if let Some(d) = dst.get_mut(at..at + n) {
-                    d.copy_from_slice(&last[..n]);
-                }
-                n
-            }
-        };
-        at += n;
-        for &b in eol {
-            if let Some(d) = dst.get_mut(at) {
-                *d = b;
-            }
-            at += 1;
-        }
-    }
-    crate::wipe::wipe_slice(&mut last);
 }
 
 /// `data` as one line of padded base64 (what `base64ct::Base64::encode_string` returns).
@@ -127,82 +24,187 @@ pub(crate) fn encode(data: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The fast, constant-time versions (every native build).
 #[cfg(not(target_arch = "wasm32"))]
-/// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
-#[inline(always)]
-fn decode_6bits(c: u8) -> u8 {
-    let upper = c.wrapping_sub(b'A');
-    let lower = c.wrapping_sub(b'a');
-    let digit = c.wrapping_sub(b'0');
-    (lt_mask(upper, 26) & upper.wrapping_add(1)) // A-Z: 1..=26
-        | (lt_mask(lower, 26) & lower.wrapping_add(27)) // a-z: 27..=52
-        | (lt_mask(digit, 10) & digit.wrapping_add(53)) // 0-9: 53..=62
-        | (eq_mask(c, b'+') & 63)
-        | (eq_mask(c, b'/') & 64)
+mod fast {
+    use super::{wrapped_len, LINE, LINE_BYTES};
+
+    /// `0xff` when `v < k`, else `0`: the comparison's 0/1 turned into a mask (no branch), byte-wide so the
+    /// compiler maps whole vectors of characters at once.
+    #[inline(always)]
+    fn lt_mask(v: u8, k: u8) -> u8 {
+        0u8.wrapping_sub(u8::from(v < k))
+    }
+
+    /// `0xff` when `v == k`, else `0`.
+    #[inline(always)]
+    fn eq_mask(v: u8, k: u8) -> u8 {
+        0u8.wrapping_sub(u8::from(v == k))
+    }
+
+    /// The character of a 6-bit value.
+    #[inline(always)]
+    pub(super) fn encode_6bits(v: u8) -> u8 {
+        let mut c = v.wrapping_add(b'A');
+        c = c.wrapping_add(!lt_mask(v, 26) & 6);
+        c = c.wrapping_sub(!lt_mask(v, 52) & 75);
+        c = c.wrapping_sub(!lt_mask(v, 62) & 15);
+        c.wrapping_add(eq_mask(v, 63) & 3)
+    }
+
+    /// Encode up to [`LINE_BYTES`] bytes as one line of base64 (with padding) into `out`; returns its length.
+    #[inline]
+    fn encode_line(src: &[u8], out: &mut [u8; LINE]) -> usize {
+        let mut chunks = src.chunks_exact(3);
+        let mut n = 0;
+        for (c, o) in (&mut chunks).zip(out.chunks_exact_mut(4)) {
+            let (a, b, d) = (c[0], c[1], c[2]);
+            o[0] = a >> 2;
+            o[1] = ((a & 3) << 4) | (b >> 4);
+            o[2] = ((b & 15) << 2) | (d >> 6);
+            o[3] = d & 63;
+            n += 4;
+        }
+        let rest = chunks.remainder();
+        let pad = match *rest {
+            [a] => {
+                out[n] = a >> 2;
+                out[n + 1] = (a & 3) << 4;
+                n += 2;
+                2
+            }
+            [a, b] => {
+                out[n] = a >> 2;
+                out[n + 1] = ((a & 3) << 4) | (b >> 4);
+                out[n + 2] = (b & 15) << 2;
+                n += 3;
+                1
+            }
+            _ => 0,
+        };
+        for c in out.iter_mut() {
+            *c = encode_6bits(*c);
+        }
+        for c in &mut out[n..n + pad] {
+            *c = b'=';
+        }
+        n + pad
+    }
+
+    /// Append `data` as base64 lines of 64 characters, each followed by `eol` (the PEM body layout). The output is
+    /// sized once and full lines are encoded in place (no copy or call per line). `out` must have room for
+    /// [`wrapped_len`] more bytes when it holds secrets, so it is not reallocated.
+    pub(crate) fn encode_wrapped(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        out.resize(start + wrapped_len(data.len(), eol.len()), 0);
+        let Some(dst) = out.get_mut(start..) else {
+            return;
+        };
+        let mut at = 0;
+        let mut last = [0u8; LINE];
+        for chunk in data.chunks(LINE_BYTES) {
+            let target = dst
+                .get_mut(at..at + LINE)
+                .and_then(|d| <&mut [u8; LINE]>::try_from(d).ok());
+            let n = match target {
+                Some(line) if chunk.len() == LINE_BYTES => encode_line(chunk, line),
+                _ => {
+                    let n = encode_line(chunk, &mut last);
+                    if let Some(d) = dst.get_mut(at..at + n) {
+                        d.copy_from_slice(&last[..n]);
+                    }
+                    n
+                }
+            };
+            at += n;
+            for &b in eol {
+                if let Some(d) = dst.get_mut(at) {
+                    *d = b;
+                }
+                at += 1;
+            }
+        }
+        crate::wipe::wipe_slice(&mut last);
+    }
+
+    /// The 6-bit value of a base64 character plus one, or 0 when it is not one (branch-free).
+    #[inline(always)]
+    pub(super) fn decode_6bits(c: u8) -> u8 {
+        let upper = c.wrapping_sub(b'A');
+        let lower = c.wrapping_sub(b'a');
+        let digit = c.wrapping_sub(b'0');
+        (lt_mask(upper, 26) & upper.wrapping_add(1)) // A-Z: 1..=26
+            | (lt_mask(lower, 26) & lower.wrapping_add(27)) // a-z: 27..=52
+            | (lt_mask(digit, 10) & digit.wrapping_add(53)) // 0-9: 53..=62
+            | (eq_mask(c, b'+') & 63)
+            | (eq_mask(c, b'/') & 64)
+    }
+
+    /// Decode canonical padded base64 (no whitespace) into `out`. Returns false, leaving `out` unspecified, for
+    /// anything else (wrong length, bad character, misplaced padding, non-zero trailing bits): the caller then asks
+    /// `base64ct` for its verdict, so what is accepted and every error stay exactly as before.
+    pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
+        if b64.is_empty() || b64.len() % 4 != 0 {
+            return false;
+        }
+        let pad = b64.iter().rev().take(2).take_while(|&&c| c == b'=').count();
+        let (body, _) = b64.split_at(b64.len() - pad);
+        let mut values = [0u8; LINE];
+        let mut decoded = [0u8; LINE_BYTES + 1];
+        let mut ok = 0xffu8;
+        let full = body.len() / 4 * 4;
+        out.reserve(body.len() / 4 * 3 + 2);
+        for block in body[..full].chunks(LINE) {
+            let values = &mut values[..block.len()];
+            for (v, &c) in values.iter_mut().zip(block) {
+                *v = decode_6bits(c);
+            }
+            // Every value must be non-zero (a real base64 character).
+            ok &= values.iter().fold(0xff, |acc, &v| {
+                acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
+            });
+            // Four 6-bit values (each plus one) make 24 bits: one 32-bit load, a few masks, one 32-bit store
+            // (its fourth byte is overwritten by the next group; `decoded` has a byte of slack).
+            for (i, q) in values.chunks_exact(4).enumerate() {
+                let w = u32::from_be_bytes([q[0], q[1], q[2], q[3]]).wrapping_sub(0x0101_0101);
+                let bits = ((w & 0x3f00_0000) >> 6)
+                    | ((w & 0x003f_0000) >> 4)
+                    | ((w & 0x0000_3f00) >> 2)
+                    | (w & 0x0000_003f);
+                if let Some(d) = decoded.get_mut(i * 3..i * 3 + 4) {
+                    d.copy_from_slice(&(bits << 8).to_be_bytes());
+                }
+            }
+            out.extend_from_slice(&decoded[..block.len() / 4 * 3]);
+        }
+        let tail = &body[full..];
+        let mut t = [0u8; 3];
+        for (v, &c) in t.iter_mut().zip(tail) {
+            *v = decode_6bits(c);
+            ok &= (0u8.wrapping_sub(*v) >> 7).wrapping_neg();
+        }
+        let [a, b, c] = t.map(|v| v.wrapping_sub(1));
+        let bits_ok = match (tail.len(), pad) {
+            (0, 0) => true,
+            (2, 2) => {
+                out.push((a << 2) | (b >> 4));
+                b & 15 == 0
+            }
+            (3, 1) => {
+                out.extend_from_slice(&[(a << 2) | (b >> 4), (b << 4) | (c >> 2)]);
+                c & 3 == 0
+            }
+            _ => false,
+        };
+        crate::wipe::wipe_slice(&mut values);
+        crate::wipe::wipe_slice(&mut decoded);
+        zeroize::Zeroize::zeroize(&mut t);
+        ok == 0xff && bits_ok
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-/// Decode canonical padded base64 (no whitespace) into `out`. Returns false, leaving `out` unspecified, for
-/// anything else (wrong length, bad character, misplaced padding, non-zero trailing bits): the caller then asks
-/// `base64ct` for its verdict, so what is accepted and every error stay exactly as before.
-pub(crate) fn decode_strict(b64: &[u8], out: &mut Vec<u8>) -> bool {
-    if b64.is_empty() || b64.len() % 4 != 0 {
-        return false;
-    }
-    let pad = b64.iter().rev().take(2).take_while(|&&c| c == b'=').count();
-    let (body, _) = b64.split_at(b64.len() - pad);
-    let mut values = [0u8; LINE];
-    let mut decoded = [0u8; LINE_BYTES + 1];
-    let mut ok = 0xffu8;
-    let full = body.len() / 4 * 4;
-    out.reserve(body.len() / 4 * 3 + 2);
-    for block in body[..full].chunks(LINE) {
-        let values = &mut values[..block.len()];
-        for (v, &c) in values.iter_mut().zip(block) {
-            *v = decode_6bits(c);
-        }
-        // Every value must be non-zero (a real base64 character).
-        ok &= values.iter().fold(0xff, |acc, &v| {
-            acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
-        });
-        // Four 6-bit values (each plus one) make 24 bits: one 32-bit load, a few masks, one 32-bit store
-        // (its fourth byte is overwritten by the next group; `decoded` has a byte of slack).
-        for (i, q) in values.chunks_exact(4).enumerate() {
-            let w = u32::from_be_bytes([q[0], q[1], q[2], q[3]]).wrapping_sub(0x0101_0101);
-            let bits = ((w & 0x3f00_0000) >> 6)
-                | ((w & 0x003f_0000) >> 4)
-                | ((w & 0x0000_3f00) >> 2)
-                | (w & 0x0000_003f);
-            if let Some(d) = decoded.get_mut(i * 3..i * 3 + 4) {
-                d.copy_from_slice(&(bits << 8).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(&decoded[..block.len() / 4 * 3]);
-    }
-    let tail = &body[full..];
-    let mut t = [0u8; 3];
-    for (v, &c) in t.iter_mut().zip(tail) {
-        *v = decode_6bits(c);
-        ok &= (0u8.wrapping_sub(*v) >> 7).wrapping_neg();
-    }
-    let [a, b, c] = t.map(|v| v.wrapping_sub(1));
-    let bits_ok = match (tail.len(), pad) {
-        (0, 0) => true,
-        (2, 2) => {
-            out.push((a << 2) | (b >> 4));
-            b & 15 == 0
-        }
-        (3, 1) => {
-            out.extend_from_slice(&[(a << 2) | (b >> 4), (b << 4) | (c >> 2)]);
-            c & 3 == 0
-        }
-        _ => false,
-    };
-    crate::wipe::wipe_slice(&mut values);
-    crate::wipe::wipe_slice(&mut decoded);
-    zeroize::Zeroize::zeroize(&mut t);
-    ok == 0xff && bits_ok
-}
+pub(crate) use fast::{decode_strict, encode_wrapped};
 
 /// `base64ct` behind the same two functions: the WebAssembly build's base64 (smaller code, same bytes).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -251,6 +253,7 @@ pub(crate) use compact::{decode_strict, encode_wrapped};
 
 #[cfg(test)]
 mod tests {
+    use super::fast::{decode_6bits, encode_6bits};
     use super::*;
     use base64ct::{Base64, Encoding};
     use proptest::prelude::*;
