@@ -45,7 +45,7 @@ def work(dev: Path) -> dict:
     cert = x509.load_pem_x509_certificate(cert_pem)
     root = x509.load_pem_x509_certificate(root_pem)
     # certpack checks that the key belongs to the certificate (below) but does not re-test an RSA key's primes;
-    # OpenSSL's full RSA key check would be extra work (about 40 ms per 2048-bit key), so it is skipped here too.
+    # OpenSSL's full RSA key check (tens of milliseconds per 2048-bit key) would be extra work, so it is skipped here too.
     key = serialization.load_pem_private_key(key_pem, password=None, unsafe_skip_rsa_key_validation=True)
     if cert.public_key().public_bytes(DER, PUB) != key.public_key().public_bytes(DER, PUB):
         raise ValueError(f"{dev}: key does not match")
