@@ -4,9 +4,8 @@
 //! CLI, Python and the browser give the same answers.
 
 use serde::Serialize;
-use zeroize::Zeroizing;
 
-use crate::artifact::{Artifacts, Flash};
+use crate::artifact::{Artifact, Artifacts, Flash};
 use crate::bundle::Bundle;
 use crate::check::{self, CheckOptions, Finding};
 use crate::convert::{self, ConvertOptions};
@@ -230,9 +229,9 @@ pub fn convert(bundle: &Bundle, options: &ConvertOptions) -> Result<Output> {
 pub struct OutputFile {
     /// Relative path with `/` separators.
     pub name: String,
-    /// The exact bytes (zeroized on drop: may contain a key).
+    /// The exact bytes; wiped on drop when [`OutputFile::secret`].
     #[serde(skip)]
-    pub bytes: Zeroizing<Vec<u8>>,
+    pub bytes: Vec<u8>,
     /// Size in bytes.
     pub size: usize,
     /// SHA-256 of the bytes, lowercase hex.
@@ -260,8 +259,17 @@ impl std::fmt::Debug for OutputFile {
     }
 }
 
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if self.secret {
+            crate::wipe::wipe(&mut self.bytes);
+        }
+    }
+}
+
 impl OutputFile {
-    fn new(name: &str, bytes: Zeroizing<Vec<u8>>, description: &str) -> OutputFile {
+    /// A file that holds no key (a manifest, a README).
+    fn public(name: &str, bytes: Vec<u8>, description: &str) -> OutputFile {
         use sha2::{Digest, Sha256};
         OutputFile {
             name: name.to_string(),
@@ -274,6 +282,22 @@ impl OutputFile {
             flash: None,
             at_command: None,
             meta: Default::default(),
+        }
+    }
+
+    /// An artifact's file with the SHA-256 already computed.
+    fn of_artifact(a: &Artifact, sha256: String) -> OutputFile {
+        OutputFile {
+            name: a.name.clone(),
+            size: a.bytes.len(),
+            sha256,
+            text: is_text(&a.bytes),
+            bytes: a.bytes.clone(),
+            description: a.description.clone(),
+            secret: a.secret,
+            flash: a.flash.clone(),
+            at_command: a.at_command.clone(),
+            meta: a.meta.clone(),
         }
     }
 }
@@ -305,14 +329,16 @@ impl Output {
     /// The artifacts followed by `manifest.json` and `README.txt` (what `certpack pack` writes).
     pub fn with_manifest(artifacts: &Artifacts, findings: Vec<Finding>) -> Output {
         let mut out = Output::files_only(artifacts);
-        out.files.push(OutputFile::new(
+        // Each file hashed once: the manifest lists the same SHA-256 values as the files.
+        let hashes: Vec<String> = out.files.iter().map(|f| f.sha256.clone()).collect();
+        out.files.push(OutputFile::public(
             "manifest.json",
-            Zeroizing::new(artifacts.manifest_json().into_bytes()),
+            artifacts.manifest_json_with(&hashes).into_bytes(),
             "what each file is: size, sha256, placement or command (JSON)",
         ));
-        out.files.push(OutputFile::new(
+        out.files.push(OutputFile::public(
             "README.txt",
-            Zeroizing::new(artifacts.readme_txt().into_bytes()),
+            artifacts.readme_txt().into_bytes(),
             "how to use these files",
         ));
         out.findings = findings;
@@ -326,13 +352,7 @@ impl Output {
             files: artifacts
                 .files
                 .iter()
-                .map(|a| OutputFile {
-                    secret: a.secret,
-                    flash: a.flash.clone(),
-                    at_command: a.at_command.clone(),
-                    meta: a.meta.clone(),
-                    ..OutputFile::new(&a.name, Zeroizing::new(a.bytes.clone()), &a.description)
-                })
+                .map(|a| OutputFile::of_artifact(a, a.sha256_hex()))
                 .collect(),
             readme: artifacts.readme.clone(),
             notes: artifacts.notes.clone(),

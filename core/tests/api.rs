@@ -35,7 +35,7 @@ fn pack_output_is_artifacts_then_manifest_and_readme() {
     assert_eq!(out.files.len(), expected.len());
     for (file, (name, bytes)) in out.files.iter().zip(&expected) {
         assert_eq!(&file.name, name);
-        assert_eq!(file.bytes, *bytes);
+        assert_eq!(file.bytes[..], bytes[..]);
         assert_eq!(file.size, bytes.len());
     }
     let key = out
