@@ -197,7 +197,7 @@ pub struct PackOptions {
 pub fn pack(bundle: &Bundle, name: &str, params: &Params, options: &PackOptions) -> Result<Output> {
     let Some(request) = &options.check else {
         let artifacts = target::pack(bundle, name, params)?;
-        return Ok(Output::with_manifest(&artifacts, Vec::new()));
+        return Ok(Output::with_manifest(artifacts, Vec::new()));
     };
     let checked = check::pack_checked(
         bundle,
@@ -215,13 +215,13 @@ pub fn pack(bundle: &Bundle, name: &str, params: &Params, options: &PackOptions)
             expiry_warning_days: request.expiry_warning_days,
         },
     )?;
-    Ok(Output::with_manifest(&checked.artifacts, checked.findings))
+    Ok(Output::with_manifest(checked.artifacts, checked.findings))
 }
 
 /// Convert every item of `bundle` into one form, exactly as `certpack convert` writes them (no manifest).
 pub fn convert(bundle: &Bundle, options: &ConvertOptions) -> Result<Output> {
     let artifacts = convert::convert(bundle, options)?;
-    Ok(Output::files_only(&artifacts))
+    Ok(Output::files_only(artifacts))
 }
 
 /// One file to write, with what it is.
@@ -285,19 +285,19 @@ impl OutputFile {
         }
     }
 
-    /// An artifact's file with the SHA-256 already computed.
-    fn of_artifact(a: &Artifact, sha256: String) -> OutputFile {
+    /// An artifact's file, its contents moved over (not copied), with the SHA-256 already computed.
+    fn of_artifact(a: &mut Artifact, sha256: String) -> OutputFile {
         OutputFile {
-            name: a.name.clone(),
+            name: std::mem::take(&mut a.name),
             size: a.bytes.len(),
             sha256,
             text: is_text(&a.bytes),
-            bytes: a.bytes.clone(),
-            description: a.description.clone(),
+            bytes: std::mem::take(&mut a.bytes),
+            description: std::mem::take(&mut a.description),
             secret: a.secret,
-            flash: a.flash.clone(),
-            at_command: a.at_command.clone(),
-            meta: a.meta.clone(),
+            flash: a.flash.take(),
+            at_command: a.at_command.take(),
+            meta: std::mem::take(&mut a.meta),
         }
     }
 }
@@ -327,18 +327,20 @@ pub struct Output {
 
 impl Output {
     /// The artifacts followed by `manifest.json` and `README.txt` (what `certpack pack` writes).
-    pub fn with_manifest(artifacts: &Artifacts, findings: Vec<Finding>) -> Output {
-        let mut out = Output::files_only(artifacts);
+    pub fn with_manifest(artifacts: Artifacts, findings: Vec<Finding>) -> Output {
         // Each file hashed once: the manifest lists the same SHA-256 values as the files.
-        let hashes: Vec<String> = out.files.iter().map(|f| f.sha256.clone()).collect();
+        let hashes: Vec<String> = artifacts.files.iter().map(Artifact::sha256_hex).collect();
+        let manifest = artifacts.manifest_json_with(&hashes).into_bytes();
+        let readme = artifacts.readme_txt().into_bytes();
+        let mut out = Output::from_artifacts(artifacts, hashes);
         out.files.push(OutputFile::public(
             "manifest.json",
-            artifacts.manifest_json_with(&hashes).into_bytes(),
+            manifest,
             "what each file is: size, sha256, placement or command (JSON)",
         ));
         out.files.push(OutputFile::public(
             "README.txt",
-            artifacts.readme_txt().into_bytes(),
+            readme,
             "how to use these files",
         ));
         out.findings = findings;
@@ -346,16 +348,23 @@ impl Output {
     }
 
     /// The artifacts only (what `certpack convert` writes).
-    pub fn files_only(artifacts: &Artifacts) -> Output {
+    pub fn files_only(artifacts: Artifacts) -> Output {
+        let hashes = artifacts.files.iter().map(Artifact::sha256_hex).collect();
+        Output::from_artifacts(artifacts, hashes)
+    }
+
+    /// The files of `artifacts` (moved, with their `sha256` in file order) and their texts.
+    fn from_artifacts(mut artifacts: Artifacts, sha256: Vec<String>) -> Output {
         Output {
-            target: artifacts.target.clone(),
             files: artifacts
                 .files
-                .iter()
-                .map(|a| OutputFile::of_artifact(a, a.sha256_hex()))
+                .iter_mut()
+                .zip(sha256)
+                .map(|(a, sha256)| OutputFile::of_artifact(a, sha256))
                 .collect(),
-            readme: artifacts.readme.clone(),
-            notes: artifacts.notes.clone(),
+            target: artifacts.target,
+            readme: artifacts.readme,
+            notes: artifacts.notes,
             findings: Vec::new(),
         }
     }
