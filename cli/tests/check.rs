@@ -1,22 +1,13 @@
 //! `certpack check` and the check in `certpack pack`: exit codes, JSON shape, refusal, --force.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const TD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/");
+use common::{certpack, td};
+
 const NOW: &str = "2026-01-15";
-
-fn td(rel: &str) -> String {
-    format!("{TD}{rel}")
-}
-
-fn certpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certpack"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run certpack")
-}
 
 fn check(args: &[&str]) -> Output {
     let mut all = vec!["check", "--now", NOW];

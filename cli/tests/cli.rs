@@ -1,26 +1,10 @@
 //! End-to-end tests of the `certpack` binary: JSON shape, exit codes, output safety.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn td(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-}
+use std::process::Output;
 
-fn certpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certpack"))
-        .args(args)
-        .output()
-        .expect("run certpack")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("certpack-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{certpack, td, temp_dir};
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(
@@ -33,11 +17,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn inspect_json_aws_folder() {
-    let v = json(&certpack(&[
-        "inspect",
-        "--json",
-        td("aws/rsa").to_str().unwrap(),
-    ]));
+    let v = json(&certpack(&["inspect", "--json", &td("aws/rsa")]));
     let roles: Vec<&str> = v["items"]
         .as_array()
         .unwrap()
@@ -57,11 +37,7 @@ fn inspect_json_aws_folder() {
 
 #[test]
 fn inspect_json_azure_and_cli_json() {
-    let v = json(&certpack(&[
-        "inspect",
-        "--json",
-        td("azure/x509").to_str().unwrap(),
-    ]));
+    let v = json(&certpack(&["inspect", "--json", &td("azure/x509")]));
     let roles: Vec<&str> = v["items"]
         .as_array()
         .unwrap()
@@ -76,9 +52,7 @@ fn inspect_json_azure_and_cli_json() {
     let v = json(&certpack(&[
         "inspect",
         "--json",
-        td("aws-cli/create-keys-and-certificate.json")
-            .to_str()
-            .unwrap(),
+        &td("aws-cli/create-keys-and-certificate.json"),
     ]));
     assert_eq!(
         v["certificate_id"],
@@ -92,7 +66,7 @@ fn key_match_null_without_key() {
     let v = json(&certpack(&[
         "inspect",
         "--json",
-        td("roots/Amazon_Root_CA_1.crt").to_str().unwrap(),
+        &td("roots/Amazon_Root_CA_1.crt"),
     ]));
     assert_eq!(v["key_matches_leaf"], serde_json::Value::Null);
 }
@@ -104,7 +78,7 @@ fn convert_writes_openssl_bytes_and_protects_outputs() {
     let run = |force: bool| {
         let mut args = vec![
             "convert",
-            key.to_str().unwrap(),
+            &key,
             "--to",
             "pkcs8",
             "-o",
@@ -187,7 +161,7 @@ fn unknown_target_and_param_are_refused() {
     let aws = td("aws/rsa");
     let out = certpack(&[
         "pack",
-        aws.to_str().unwrap(),
+        &aws,
         "--target",
         "nope",
         "-o",
@@ -196,7 +170,7 @@ fn unknown_target_and_param_are_refused() {
     assert_eq!(out.status.code(), Some(4));
     let out = certpack(&[
         "pack",
-        aws.to_str().unwrap(),
+        &aws,
         "--target",
         "der",
         "--param",
@@ -213,7 +187,7 @@ fn pack_writes_manifest_and_readme() {
     let dir = temp_dir("pack");
     let out = certpack(&[
         "pack",
-        td("aws/ec").to_str().unwrap(),
+        &td("aws/ec"),
         "--target",
         "der",
         "-o",

@@ -4,32 +4,13 @@
 #[path = "../../core/tests/common/keyscan.rs"]
 mod keyscan;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
 
 use certpack::{Bundle, LoadOptions};
+use common::{certpack, td, temp_dir};
 use keyscan::KeyScan;
-
-fn td(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-        .display()
-        .to_string()
-}
-
-fn certpack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certpack"))
-        .args(args)
-        .output()
-        .expect("run certpack")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("certpack-keyout-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 fn scan(rel: &str) -> KeyScan {
     let bundle = Bundle::load_paths(&[td(rel)], &LoadOptions::default()).unwrap();
