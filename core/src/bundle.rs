@@ -206,6 +206,12 @@ impl Bundle {
         let (leaf, key) = (self.leaf()?, self.key()?);
         Some(leaf.public_key().same_key(key.public_key()))
     }
+    /// The AWS IoT certificate ID of the leaf (SHA-256 of its DER, lowercase hex); `None` without a leaf.
+    pub fn certificate_id(&self) -> Option<String> {
+        self.leaf()
+            .and_then(|l| l.certificate())
+            .map(|c| c.aws_certificate_id())
+    }
 
     /// The leaf, or an error saying it is needed for `purpose`.
     pub fn require_leaf(&self, purpose: &str) -> Result<&crate::cert::Certificate> {

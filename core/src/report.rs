@@ -96,10 +96,7 @@ fn item_report(item: &Item) -> ItemReport {
 pub fn inspect(bundle: &Bundle) -> InspectReport {
     InspectReport {
         items: bundle.items().iter().map(item_report).collect(),
-        certificate_id: bundle
-            .leaf()
-            .and_then(|l| l.certificate())
-            .map(|c| c.aws_certificate_id()),
+        certificate_id: bundle.certificate_id(),
         key_matches_leaf: bundle.key_matches_leaf(),
         notes: bundle.notes().to_vec(),
     }

@@ -155,17 +155,33 @@ struct PyBundle {
     inner: certpack::Bundle,
 }
 
-/// Output metadata as JSON plus every file's bytes, in the same order.
-type OutputParts<'py> = (String, Vec<Bound<'py, PyBytes>>);
+/// What `pack` or `convert` produced (wrapped by `certpack.Artifacts`). Kept on the Rust side: the metadata
+/// becomes JSON and the files become `bytes` only when Python asks for them; secret files are wiped on drop.
+#[pyclass(module = "certpack._native", name = "Output", frozen)]
+struct PyOutput {
+    inner: api::Output,
+}
 
-fn output_parts<'py>(py: Python<'py>, out: &api::Output) -> OutputParts<'py> {
-    (
-        out.to_json(),
-        out.files
+#[pymethods]
+impl PyOutput {
+    /// Everything but the bytes, as JSON (`files[i]` describes `data()[i]`).
+    fn info_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Every file's bytes, in writing order.
+    fn data<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.inner
+            .files
             .iter()
             .map(|f| PyBytes::new(py, &f.bytes))
-            .collect(),
-    )
+            .collect()
+    }
+
+    /// Every file's name, in writing order.
+    fn names(&self) -> Vec<String> {
+        self.inner.files.iter().map(|f| f.name.clone()).collect()
+    }
 }
 
 #[pymethods]
@@ -173,6 +189,16 @@ impl PyBundle {
     /// The inspection report (items, certificate ID, key match, notes, positions) as JSON.
     fn report_json(&self) -> String {
         api::inspect(&self.inner).to_json()
+    }
+
+    /// The AWS IoT certificate ID of the leaf.
+    fn certificate_id(&self) -> Option<String> {
+        self.inner.certificate_id()
+    }
+
+    /// Whether the private key belongs to the leaf.
+    fn key_matches_leaf(&self) -> Option<bool> {
+        self.inner.key_matches_leaf()
     }
 
     /// Run every check; findings as JSON.
@@ -201,16 +227,16 @@ impl PyBundle {
     /// Pack for `target`; with `check`, refuse on check errors unless `force`.
     #[pyo3(signature = (target, params, check, force, now=None, device_time=None))]
     #[allow(clippy::too_many_arguments)]
-    fn pack<'py>(
+    fn pack(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         target: &str,
         params: Vec<(String, String)>,
         check: bool,
         force: bool,
         now: Option<i64>,
         device_time: Option<String>,
-    ) -> PyResult<OutputParts<'py>> {
+    ) -> PyResult<PyOutput> {
         let mut p = Params::new();
         for (name, value) in params {
             p.set(&name, value);
@@ -223,21 +249,20 @@ impl PyBundle {
             }),
             force,
         };
-        let out = guarded(py, || api::pack(&self.inner, target, &p, &options))?;
-        Ok(output_parts(py, &out))
+        guarded(py, || api::pack(&self.inner, target, &p, &options)).map(|inner| PyOutput { inner })
     }
 
     /// Convert every item into `form`.
     #[pyo3(signature = (form, pem, crlf, final_newline))]
-    fn convert<'py>(
+    fn convert(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         form: &str,
         pem: bool,
         crlf: bool,
         final_newline: bool,
-    ) -> PyResult<OutputParts<'py>> {
-        let out = guarded(py, || {
+    ) -> PyResult<PyOutput> {
+        guarded(py, || {
             let options = ConvertOptions {
                 form: Form::parse(form)?,
                 pem,
@@ -247,8 +272,8 @@ impl PyBundle {
                 },
             };
             api::convert(&self.inner, &options)
-        })?;
-        Ok(output_parts(py, &out))
+        })
+        .map(|inner| PyOutput { inner })
     }
 }
 
@@ -354,6 +379,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("ERROR_KINDS", by_kind)?;
     m.add_class::<PyBundle>()?;
+    m.add_class::<PyOutput>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(targets_json, m)?)?;
     m.add_function(wrap_pyfunction!(write_files, m)?)?;

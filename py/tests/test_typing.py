@@ -28,8 +28,10 @@ def test_stub_lists_exactly_the_native_names() -> None:
     tree = ast.parse(STUB.read_text())
     runtime = {n for n in dir(_native) if not n.startswith("_") or n == "__version__"}
     assert _stub_names(tree.body) == runtime
-    bundle = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Bundle")
-    assert _stub_names(bundle.body) == {n for n in dir(_native.Bundle) if not n.startswith("_")}
+    for name in ("Bundle", "Output"):
+        stub = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+        native = getattr(_native, name)
+        assert _stub_names(stub.body) == {n for n in dir(native) if not n.startswith("_")}, name
 
 
 def test_package_stubs_and_examples_type_check_strictly(tmp_path: Path) -> None:

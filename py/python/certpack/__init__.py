@@ -269,19 +269,47 @@ class Artifacts(Mapping[str, bytes]):
     ``pack`` results include ``manifest.json`` and ``README.txt``, exactly as the command line writes them.
     """
 
-    def __init__(self, parts: tuple[str, list[bytes]], inputs: list[str]) -> None:
-        info = _json(parts[0])
-        self.target: str = info["target"]
-        """Target name (``der``, ``esp32-at``, ``convert-pkcs8``, ...)."""
-        self.files: list[Artifact] = [Artifact(f, b) for f, b in zip(info["files"], parts[1])]
-        """Every file, in writing order."""
-        self.readme: str = info["readme"]
-        """How to use the files (the target's part of ``README.txt``)."""
-        self.notes: list[str] = list(info["notes"])
-        """Remarks: choices made, defaults applied, items skipped."""
-        self.findings: list[Finding] = [Finding(f) for f in info["findings"]]
-        """What ``check`` found before packing (empty when it did not run)."""
+    def __init__(self, native: _native.Output, inputs: list[str]) -> None:
+        # Metadata and bytes stay in the native object until first asked for: a factory loop that only writes
+        # or only reads a few files pays for nothing else.
+        self._native = native
         self._inputs = inputs
+        self._info: dict[str, Any] | None = None
+        self._files: list[Artifact] | None = None
+
+    def _metadata(self) -> dict[str, Any]:
+        if self._info is None:
+            self._info = _json(self._native.info_json())
+        return self._info
+
+    @property
+    def target(self) -> str:
+        """Target name (``der``, ``esp32-at``, ``convert-pkcs8``, ...)."""
+        target: str = self._metadata()["target"]
+        return target
+
+    @property
+    def files(self) -> list[Artifact]:
+        """Every file, in writing order."""
+        if self._files is None:
+            self._files = [Artifact(f, b) for f, b in zip(self._metadata()["files"], self._native.data())]
+        return self._files
+
+    @property
+    def readme(self) -> str:
+        """How to use the files (the target's part of ``README.txt``)."""
+        readme: str = self._metadata()["readme"]
+        return readme
+
+    @property
+    def notes(self) -> list[str]:
+        """Remarks: choices made, defaults applied, items skipped."""
+        return list(self._metadata()["notes"])
+
+    @property
+    def findings(self) -> list[Finding]:
+        """What ``check`` found before packing (empty when it did not run)."""
+        return [Finding(f) for f in self._metadata()["findings"]]
 
     def __getitem__(self, name: str) -> bytes:
         for f in self.files:
@@ -318,16 +346,38 @@ class Bundle:
     def __init__(self, native: _native.Bundle, inputs: list[str]) -> None:
         self._native = native
         self._inputs = inputs
-        self.report: dict[str, Any] = _json(native.report_json())
+        # The report is built and parsed on first use: loading, matching and packing never need it.
+        self._report: dict[str, Any] | None = None
+        self._items: list[Item] | None = None
+
+    @property
+    def report(self) -> dict[str, Any]:
         """The full inspection report, as ``certpack inspect --json`` prints it (plus item positions)."""
-        self.items: list[Item] = [Item(i) for i in self.report["items"]]
+        if self._report is None:
+            self._report = _json(self._native.report_json())
+        return self._report
+
+    @property
+    def items(self) -> list[Item]:
         """Every item, in input order."""
-        self.certificate_id: str | None = self.report["certificate_id"]
+        if self._items is None:
+            self._items = [Item(i) for i in self.report["items"]]
+        return self._items
+
+    @property
+    def certificate_id(self) -> str | None:
         """AWS IoT certificate ID of the leaf (SHA-256 of its DER)."""
-        self.key_matches_leaf: bool | None = self.report["key_matches_leaf"]
+        return self._native.certificate_id()
+
+    @property
+    def key_matches_leaf(self) -> bool | None:
         """Whether the private key belongs to the leaf; ``None`` when either is missing."""
-        self.notes: list[str] = list(self.report["notes"])
+        return self._native.key_matches_leaf()
+
+    @property
+    def notes(self) -> list[str]:
         """Assembly notes and repairs."""
+        return list(self.report["notes"])
 
     def _at(self, index: int | None) -> Item | None:
         return None if index is None else self.items[index]
