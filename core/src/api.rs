@@ -224,38 +224,68 @@ pub fn convert(bundle: &Bundle, options: &ConvertOptions) -> Result<Output> {
     Ok(Output::files_only(artifacts))
 }
 
-/// One file to write, with what it is.
-#[derive(Clone, Serialize)]
+/// One file to write, with what it is. Its SHA-256 and text flag are worked out when asked for (or when the
+/// metadata is serialized), not for every file a caller may never look at.
+#[derive(Clone)]
 pub struct OutputFile {
     /// Relative path with `/` separators.
     pub name: String,
     /// The exact bytes; wiped on drop when [`OutputFile::secret`].
-    #[serde(skip)]
     pub bytes: Vec<u8>,
-    /// Size in bytes.
-    pub size: usize,
-    /// SHA-256 of the bytes, lowercase hex.
-    pub sha256: String,
+    /// SHA-256 of the bytes when it is known already (the manifest needed it).
+    known_sha256: Option<String>,
     /// One line: what the file is.
     pub description: String,
     /// True when the file contains private key material.
     pub secret: bool,
-    /// True when the file is UTF-8 text without control characters other than tab, CR and LF (worth previewing).
-    pub text: bool,
     /// Flash placement, for partition images.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
     /// The AT command that uploads or uses this file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_command: Option<String>,
     /// Further values (integrity values a module echoes, symbol names, ...).
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub meta: std::collections::BTreeMap<String, String>,
+}
+
+/// The serialized form of an [`OutputFile`] (the bindings' JSON), field order as documented.
+#[derive(Serialize)]
+struct FileInfo<'a> {
+    name: &'a str,
+    size: usize,
+    sha256: String,
+    description: &'a str,
+    secret: bool,
+    text: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flash: Option<&'a Flash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_command: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    meta: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl Serialize for OutputFile {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        FileInfo {
+            name: &self.name,
+            size: self.bytes.len(),
+            sha256: self.sha256(),
+            description: &self.description,
+            secret: self.secret,
+            text: self.is_text(),
+            flash: self.flash.as_ref(),
+            at_command: self.at_command.as_deref(),
+            meta: &self.meta,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl std::fmt::Debug for OutputFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OutputFile({}, {} bytes)", self.name, self.size)
+        write!(f, "OutputFile({}, {} bytes)", self.name, self.bytes.len())
     }
 }
 
@@ -270,13 +300,10 @@ impl Drop for OutputFile {
 impl OutputFile {
     /// A file that holds no key (a manifest, a README).
     fn public(name: &str, bytes: Vec<u8>, description: &str) -> OutputFile {
-        use sha2::{Digest, Sha256};
         OutputFile {
             name: name.to_string(),
-            size: bytes.len(),
-            sha256: crate::cert::hex(&Sha256::digest(&bytes[..])),
-            text: is_text(&bytes),
             bytes,
+            known_sha256: None,
             description: description.to_string(),
             secret: false,
             flash: None,
@@ -285,20 +312,36 @@ impl OutputFile {
         }
     }
 
-    /// An artifact's file, its contents moved over (not copied), with the SHA-256 already computed.
-    fn of_artifact(a: &mut Artifact, sha256: String) -> OutputFile {
+    /// An artifact's file, its contents moved over (not copied), with its SHA-256 when already computed.
+    fn of_artifact(a: &mut Artifact, known_sha256: Option<String>) -> OutputFile {
         OutputFile {
             name: std::mem::take(&mut a.name),
-            size: a.bytes.len(),
-            sha256,
-            text: is_text(&a.bytes),
             bytes: std::mem::take(&mut a.bytes),
+            known_sha256,
             description: std::mem::take(&mut a.description),
             secret: a.secret,
             flash: a.flash.take(),
             at_command: a.at_command.take(),
             meta: std::mem::take(&mut a.meta),
         }
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// SHA-256 of the bytes, lowercase hex.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        self.known_sha256
+            .clone()
+            .unwrap_or_else(|| crate::cert::hex(&Sha256::digest(&self.bytes[..])))
+    }
+
+    /// True when the file is UTF-8 text without control characters other than tab, CR and LF (worth previewing).
+    pub fn is_text(&self) -> bool {
+        is_text(&self.bytes)
     }
 }
 
@@ -332,7 +375,7 @@ impl Output {
         let hashes: Vec<String> = artifacts.files.iter().map(Artifact::sha256_hex).collect();
         let manifest = artifacts.manifest_json_with(&hashes).into_bytes();
         let readme = artifacts.readme_txt().into_bytes();
-        let mut out = Output::from_artifacts(artifacts, hashes);
+        let mut out = Output::from_artifacts(artifacts, hashes.into_iter().map(Some).collect());
         out.files.push(OutputFile::public(
             "manifest.json",
             manifest,
@@ -349,12 +392,12 @@ impl Output {
 
     /// The artifacts only (what `certpack convert` writes).
     pub fn files_only(artifacts: Artifacts) -> Output {
-        let hashes = artifacts.files.iter().map(Artifact::sha256_hex).collect();
-        Output::from_artifacts(artifacts, hashes)
+        let unknown = vec![None; artifacts.files.len()];
+        Output::from_artifacts(artifacts, unknown)
     }
 
     /// The files of `artifacts` (moved, with their `sha256` in file order) and their texts.
-    fn from_artifacts(mut artifacts: Artifacts, sha256: Vec<String>) -> Output {
+    fn from_artifacts(mut artifacts: Artifacts, sha256: Vec<Option<String>>) -> Output {
         Output {
             files: artifacts
                 .files

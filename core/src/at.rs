@@ -139,9 +139,15 @@ impl Script {
     /// The commented text script: `#` comments, each command on its line, the expected response and payload size
     /// in comments. LF line endings (commands are sent with CR by the terminal or driver).
     pub fn to_text(&self) -> String {
-        let mut out = format!("# {}\n", self.title);
+        let mut out = String::with_capacity(self.text_len_estimate());
+        let comment = |out: &mut String, line: &str| {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        };
+        comment(&mut out, &self.title);
         for line in &self.preamble {
-            out.push_str(&format!("# {line}\n"));
+            comment(&mut out, line);
         }
         out.push_str(
             "# Send each command followed by CR (\\r). Lines starting with # are comments.\n",
@@ -149,29 +155,38 @@ impl Script {
         for step in &self.steps {
             out.push('\n');
             for line in step.comment.lines() {
-                out.push_str(&format!("# {line}\n"));
+                comment(&mut out, line);
             }
             out.push_str(&step.command);
             out.push('\n');
             if let Some(p) = &step.payload {
-                out.push_str(&format!(
-                    "#   after \"{}\": send the {} bytes of {} exactly (no extra line break, no NUL)\n",
-                    p.prompt,
-                    p.bytes.len(),
-                    p.file
-                ));
+                out.push_str("#   after \"");
+                out.push_str(&p.prompt);
+                out.push_str("\": send the ");
+                out.push_str(&p.bytes.len().to_string());
+                out.push_str(" bytes of ");
+                out.push_str(&p.file);
+                out.push_str(" exactly (no extra line break, no NUL)\n");
             }
-            out.push_str(&format!(
-                "#   expect: {}{}\n",
-                step.expect,
-                if step.may_fail {
-                    " (ERROR is fine here)"
-                } else {
-                    ""
-                }
-            ));
+            out.push_str("#   expect: ");
+            out.push_str(&step.expect);
+            if step.may_fail {
+                out.push_str(" (ERROR is fine here)");
+            }
+            out.push('\n');
         }
         out
+    }
+
+    /// Room for the text script without regrowing (the fixed words per step plus the variable parts).
+    fn text_len_estimate(&self) -> usize {
+        let variable: usize = self
+            .steps
+            .iter()
+            .map(|s| s.comment.len() + s.command.len() + s.expect.len() + 160)
+            .sum();
+        let preamble: usize = self.preamble.iter().map(|l| l.len() + 3).sum();
+        self.title.len() + preamble + variable + 96
     }
 
     /// JSON steps (payloads as base64 and by file name) for a factory script.

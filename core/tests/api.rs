@@ -2,6 +2,7 @@
 
 use certpack::api::{self, CheckRequest, PackOptions};
 use certpack::{Bundle, ErrorKind, LoadOptions, Params};
+use sha2::Digest;
 
 fn td(path: &str) -> String {
     format!("{}/../testdata/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -36,21 +37,27 @@ fn pack_output_is_artifacts_then_manifest_and_readme() {
     for (file, (name, bytes)) in out.files.iter().zip(&expected) {
         assert_eq!(&file.name, name);
         assert_eq!(file.bytes[..], bytes[..]);
-        assert_eq!(file.size, bytes.len());
+        assert_eq!(file.size(), bytes.len());
     }
     let key = out
         .files
         .iter()
         .find(|f| f.name == "client.key.der")
         .unwrap();
-    assert!(key.secret && !key.text);
+    assert!(key.secret && !key.is_text());
     let readme = out.files.iter().find(|f| f.name == "README.txt").unwrap();
-    assert!(readme.text && !readme.secret);
+    assert!(readme.is_text() && !readme.secret);
     // Metadata JSON lists the same files in the same order, without bytes.
     let json: serde_json::Value = serde_json::from_str(&out.to_json()).unwrap();
     assert_eq!(json["target"], "der");
     assert_eq!(json["files"][0]["name"], "client.crt.der");
-    assert_eq!(json["files"][0]["sha256"], out.files[0].sha256);
+    // Hashes the manifest already needed are reused; the others are computed on serialization: all are the
+    // SHA-256 of the bytes.
+    for (info, file) in json["files"].as_array().unwrap().iter().zip(&out.files) {
+        let fresh = certpack::cert::hex(&sha2::Sha256::digest(&file.bytes));
+        assert_eq!(info["sha256"], fresh, "{}", file.name);
+        assert_eq!(file.sha256(), fresh);
+    }
     assert!(json["files"][0].get("bytes").is_none());
     assert_eq!(json["files"].as_array().unwrap().len(), out.files.len());
 }

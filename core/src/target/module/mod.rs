@@ -92,13 +92,13 @@ pub(crate) struct Support {
 }
 
 /// How the device authenticates.
-pub(crate) enum Auth {
+pub(crate) enum Auth<'a> {
     /// Client certificate and key (AWS, Azure X.509).
     X509 {
         /// The device certificate.
-        leaf: Box<Certificate>,
+        leaf: &'a Certificate,
         /// Intermediates in issuing order (sent after the leaf where the family takes a chain).
-        chain: Vec<Certificate>,
+        chain: Vec<&'a Certificate>,
         /// The key in its traditional DER (PKCS#1 for RSA, SEC1 for EC).
         key_der: Zeroizing<Vec<u8>>,
         /// PEM label of that DER.
@@ -120,7 +120,7 @@ pub(crate) enum Clock {
 }
 
 /// Everything a family needs to write its script: resolved parameters, the chosen root and the credentials.
-pub(crate) struct Plan {
+pub(crate) struct Plan<'a> {
     /// Broker host.
     pub host: String,
     /// Which cloud it is.
@@ -144,9 +144,9 @@ pub(crate) struct Plan {
     /// The year the module clock must at least show before TLS (latest notBefore of the certificates used).
     pub min_year: i32,
     /// The server root CA.
-    pub root: Certificate,
+    pub root: &'a Certificate,
     /// Client authentication.
-    pub auth: Auth,
+    pub auth: Auth<'a>,
     /// Choices made, for the README and the user.
     pub notes: Vec<String>,
 }
@@ -159,9 +159,14 @@ fn param_error(target: &str, message: String, hint: impl Into<String>) -> Error 
     )
 }
 
-impl Plan {
+impl<'a> Plan<'a> {
     /// Resolve parameters and credentials for `target`.
-    pub fn new(bundle: &Bundle, params: &Params, target: &str, support: Support) -> Result<Plan> {
+    pub fn new(
+        bundle: &'a Bundle,
+        params: &Params,
+        target: &str,
+        support: Support,
+    ) -> Result<Plan<'a>> {
         let host = cloud::check_host(params.require(
             target,
             "endpoint",
@@ -273,7 +278,7 @@ impl Plan {
             .get("apn")
             .filter(|a| !a.is_empty())
             .map(str::to_string);
-        let min_year = certificates_min_year(&root, &auth);
+        let min_year = certificates_min_year(root, &auth);
         let clock = match params.get("set-time") {
             Some(t) => {
                 let ts = Timestamp::parse(t)?;
@@ -347,7 +352,7 @@ impl Plan {
 
     /// The root certificate as PEM in `eol` with a final line break.
     pub fn root_pem(&self, eol: Eol) -> Result<Vec<u8>> {
-        Ok(pem_cert(&self.root, eol)?.as_bytes().to_vec())
+        Ok(pem_cert(self.root, eol)?.as_bytes().to_vec())
     }
 
     /// The client certificate as PEM (`with_chain`: followed by the intermediates), or `None` for SAS.
@@ -404,9 +409,9 @@ fn pem_cert(cert: &Certificate, eol: Eol) -> Result<std::borrow::Cow<'_, str>> {
     })
 }
 
-fn x509_auth(bundle: &Bundle, target: &str, support: Support) -> Result<Auth> {
+fn x509_auth<'a>(bundle: &'a Bundle, target: &str, support: Support) -> Result<Auth<'a>> {
     let purpose = format!("target {target} (X.509 authentication)");
-    let leaf = bundle.require_leaf(&purpose)?.clone();
+    let leaf = bundle.require_leaf(&purpose)?;
     let key = bundle.require_key(&purpose)?;
     if bundle.key_matches_leaf() == Some(false) {
         return Err(Error::new(
@@ -429,13 +434,9 @@ fn x509_auth(bundle: &Bundle, target: &str, support: Support) -> Result<Auth> {
             ));
         }
     };
-    let chain = bundle
-        .chain()
-        .filter_map(|i| i.certificate())
-        .cloned()
-        .collect();
+    let chain = bundle.chain().filter_map(|i| i.certificate()).collect();
     Ok(Auth::X509 {
-        leaf: Box::new(leaf),
+        leaf,
         chain,
         key_der: key.traditional_der(),
         key_label,
@@ -446,7 +447,7 @@ fn sas_auth(
     params: &Params,
     target: &str,
     host: &str,
-) -> Result<(Auth, String, Option<String>, Vec<String>)> {
+) -> Result<(Auth<'static>, String, Option<String>, Vec<String>)> {
     let expiry_text = params.require(target, "sas-expiry", "2030-01-01T00:00:00Z")?;
     let expiry = Timestamp::parse(expiry_text)?.0;
     let (device, module, key, key_name, notes) = match params.get("connection-string") {
@@ -506,14 +507,14 @@ fn has_cn(cert: &Certificate, cn: &str) -> bool {
 }
 
 /// Pick the server root for the endpoint from the bundle's roots.
-fn choose_root(
-    bundle: &Bundle,
+fn choose_root<'a>(
+    bundle: &'a Bundle,
     cloud: &Cloud,
-    auth: &Auth,
+    auth: &Auth<'_>,
     notes: &mut Vec<String>,
-) -> Result<Certificate> {
+) -> Result<&'a Certificate> {
     let roots: Vec<&Certificate> = bundle.roots().filter_map(|i| i.certificate()).collect();
-    let find = |cn: &str| roots.iter().find(|c| has_cn(c, cn)).map(|c| (*c).clone());
+    let find = |cn: &str| roots.iter().find(|c| has_cn(c, cn)).copied();
     match cloud {
         Cloud::Aws(_) => {
             if let Some(ca1) = find(aws::ROOT_CA_1) {
@@ -533,8 +534,8 @@ fn choose_root(
             Error::new(ErrorKind::Missing, format!("Azure IoT Hub's server chain ends at DigiCert Global Root G2, and the bundle does not have it{baltimore}"), "add DigiCertGlobalRootG2.crt.pem (https://cacerts.digicert.com/DigiCertGlobalRootG2.crt.pem) to the inputs")
         }),
         _ => {
-            let root = bundle.server_root().and_then(|i| i.certificate()).cloned().ok_or_else(|| Error::new(ErrorKind::Missing, "the module needs the broker's root CA, and the bundle has none", "add the root CA certificate that issued the broker's server certificate"))?;
-            notes.push(format!("the endpoint is not AWS IoT or Azure IoT Hub; the bundle's root {} is uploaded as the server root", common_name(&root).unwrap_or_else(|| root.subject())));
+            let root = bundle.server_root().and_then(|i| i.certificate()).ok_or_else(|| Error::new(ErrorKind::Missing, "the module needs the broker's root CA, and the bundle has none", "add the root CA certificate that issued the broker's server certificate"))?;
+            notes.push(format!("the endpoint is not AWS IoT or Azure IoT Hub; the bundle's root {} is uploaded as the server root", common_name(root).unwrap_or_else(|| root.subject())));
             Ok(root)
         }
     }
@@ -548,10 +549,10 @@ fn year_of(ts: Timestamp) -> i32 {
 }
 
 /// The latest notBefore year among the certificates the module validates or presents.
-fn certificates_min_year(root: &Certificate, auth: &Auth) -> i32 {
+fn certificates_min_year(root: &Certificate, auth: &Auth<'_>) -> i32 {
     let mut year = year_of(root.not_before());
     if let Auth::X509 { leaf, chain, .. } = auth {
-        for c in std::iter::once(leaf.as_ref()).chain(chain) {
+        for c in std::iter::once(*leaf).chain(chain.iter().copied()) {
             year = year.max(year_of(c.not_before()));
         }
     }
@@ -671,7 +672,7 @@ pub(crate) fn readme(plan: &Plan, family_lines: &str) -> String {
 factory script (send `command` + CR; after `prompt`, send the payload bytes exactly; read until `expect` matches \
 (regular expression search) or `timeout_ms` passes; an ERROR is acceptable only where `may_fail` is true).\n\
 Server root: {} (chosen for {}). The clock must read {} or later before TLS.",
-        common_name(&plan.root).unwrap_or_else(|| plan.root.subject()),
+        common_name(plan.root).unwrap_or_else(|| plan.root.subject()),
         plan.host,
         plan.min_year
     )
@@ -733,7 +734,7 @@ impl Upload {
     }
 }
 
-impl Plan {
+impl<'a> Plan<'a> {
     /// The PEM uploads (CA, then client certificate and key for X.509) with these file names.
     pub fn pem_uploads(
         &mut self,
