@@ -115,6 +115,17 @@ def test_pack_metadata() -> None:
     assert "CRLF" in out.readme
 
 
+@pytest.mark.parametrize("first", ["bytes", "files"])
+def test_bytes_and_metadata_views_agree_whichever_is_read_first(first: str) -> None:
+    out = certpack.load(TD / "aws/rsa").pack("quectel", check=False, endpoint="a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com")
+    by_name = dict(out) if first == "bytes" else {f.name: f.data for f in out.files}
+    assert by_name == {f.name: f.data for f in out.files} == dict(out.items())
+    assert list(by_name) == [f.name for f in out.files] and len(out) == len(out.files)
+    assert out["manifest.json"].startswith(b"{") and "user_key.pem" in out
+    with pytest.raises(KeyError):
+        out["nope"]
+
+
 def test_check_findings_for_a_swapped_key() -> None:
     bundle = certpack.load(TD / "aws/rsa/93f1d43d67-certificate.pem.crt", TD / "aws/ec/46623c5574-private.pem.key")
     findings = bundle.check(now=datetime(2025, 6, 1, tzinfo=timezone.utc))

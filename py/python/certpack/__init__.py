@@ -276,6 +276,12 @@ class Artifacts(Mapping[str, bytes]):
         self._inputs = inputs
         self._info: dict[str, Any] | None = None
         self._files: list[Artifact] | None = None
+        self._bytes: dict[str, bytes] | None = None
+
+    def _by_name(self) -> dict[str, bytes]:
+        if self._bytes is None:
+            self._bytes = dict(zip(self._native.names(), self._native.data()))
+        return self._bytes
 
     def _metadata(self) -> dict[str, Any]:
         if self._info is None:
@@ -292,7 +298,8 @@ class Artifacts(Mapping[str, bytes]):
     def files(self) -> list[Artifact]:
         """Every file, in writing order."""
         if self._files is None:
-            self._files = [Artifact(f, b) for f, b in zip(self._metadata()["files"], self._native.data())]
+            data = self._by_name()
+            self._files = [Artifact(f, data[f["name"]]) for f in self._metadata()["files"]]
         return self._files
 
     @property
@@ -312,16 +319,13 @@ class Artifacts(Mapping[str, bytes]):
         return [Finding(f) for f in self._metadata()["findings"]]
 
     def __getitem__(self, name: str) -> bytes:
-        for f in self.files:
-            if f.name == name:
-                return f.data
-        raise KeyError(name)
+        return self._by_name()[name]
 
     def __iter__(self) -> Iterator[str]:
-        return (f.name for f in self.files)
+        return iter(self._by_name())
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self._by_name())
 
     def write(self, directory: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
         """Write every file under ``directory`` (created if needed), atomically, never over an input file.
@@ -330,7 +334,7 @@ class Artifacts(Mapping[str, bytes]):
         """
         from pathlib import Path
 
-        files = [(f.name, f.data) for f in self.files]
+        files = list(self._by_name().items())
         return [Path(p) for p in _native.write_files(os.fspath(directory), files, self._inputs, force)]
 
     def __repr__(self) -> str:
