@@ -140,20 +140,22 @@ mod fast {
             | (eq_mask(c, b'/') & 64)
     }
 
-    /// One full line of 64 characters into 48 bytes (`decoded` has a byte of slack); 0xff when every character
-    /// is a base64 character, 0 otherwise.
+    /// One line of 64 characters into 48 bytes, with fixed sizes so the compiler unrolls and vectorises it;
+    /// 0xff when every character is a base64 character, 0 otherwise.
     #[inline(always)]
     fn decode_line(
         line: &[u8; LINE],
         values: &mut [u8; LINE],
-        decoded: &mut [u8; LINE_BYTES + 1],
+        decoded: &mut [u8; LINE_BYTES],
     ) -> u8 {
         for (v, &c) in values.iter_mut().zip(line) {
             *v = decode_6bits(c);
         }
+        // Every value must be non-zero (a real base64 character).
         let ok = values.iter().fold(0xff, |acc, &v| {
             acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
         });
+        // Four 6-bit values (each plus one) make 24 bits: one 32-bit load and a few masks.
         for (q, d) in values.chunks_exact(4).zip(decoded.chunks_exact_mut(3)) {
             let w = u32::from_be_bytes([q[0], q[1], q[2], q[3]]).wrapping_sub(0x0101_0101);
             let bits = ((w & 0x3f00_0000) >> 6)
@@ -176,37 +178,23 @@ mod fast {
         let pad = b64.iter().rev().take(2).take_while(|&&c| c == b'=').count();
         let (body, _) = b64.split_at(b64.len() - pad);
         let mut values = [0u8; LINE];
-        let mut decoded = [0u8; LINE_BYTES + 1];
+        let mut decoded = [0u8; LINE_BYTES];
+        // A shorter last line goes through the same code, padded with `A` (a valid character worth zero bits).
+        let mut short = [b'A'; LINE];
         let mut ok = 0xffu8;
         let full = body.len() / 4 * 4;
         out.reserve(body.len() / 4 * 3 + 2);
         for block in body[..full].chunks(LINE) {
-            if let Ok(line) = <&[u8; LINE]>::try_from(block) {
-                // A full line (the common case): fixed sizes, so the compiler unrolls and vectorises it.
-                ok &= decode_line(line, &mut values, &mut decoded);
-                out.extend_from_slice(&decoded[..LINE_BYTES]);
-                continue;
-            }
-            let values = &mut values[..block.len()];
-            for (v, &c) in values.iter_mut().zip(block) {
-                *v = decode_6bits(c);
-            }
-            // Every value must be non-zero (a real base64 character).
-            ok &= values.iter().fold(0xff, |acc, &v| {
-                acc & (0u8.wrapping_sub(v) >> 7).wrapping_neg()
-            });
-            // Four 6-bit values (each plus one) make 24 bits: one 32-bit load, a few masks, one 32-bit store
-            // (its fourth byte is overwritten by the next group; `decoded` has a byte of slack).
-            for (i, q) in values.chunks_exact(4).enumerate() {
-                let w = u32::from_be_bytes([q[0], q[1], q[2], q[3]]).wrapping_sub(0x0101_0101);
-                let bits = ((w & 0x3f00_0000) >> 6)
-                    | ((w & 0x003f_0000) >> 4)
-                    | ((w & 0x0000_3f00) >> 2)
-                    | (w & 0x0000_003f);
-                if let Some(d) = decoded.get_mut(i * 3..i * 3 + 4) {
-                    d.copy_from_slice(&(bits << 8).to_be_bytes());
+            let line = match <&[u8; LINE]>::try_from(block) {
+                Ok(line) => line,
+                Err(_) => {
+                    if let Some(start) = short.get_mut(..block.len()) {
+                        start.copy_from_slice(block);
+                    }
+                    &short
                 }
-            }
+            };
+            ok &= decode_line(line, &mut values, &mut decoded);
             out.extend_from_slice(&decoded[..block.len() / 4 * 3]);
         }
         let tail = &body[full..];
@@ -230,6 +218,7 @@ mod fast {
         };
         crate::wipe::wipe_slice(&mut values);
         crate::wipe::wipe_slice(&mut decoded);
+        crate::wipe::wipe_slice(&mut short);
         zeroize::Zeroize::zeroize(&mut t);
         ok == 0xff && bits_ok
     }
