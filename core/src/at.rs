@@ -139,7 +139,7 @@ impl Script {
     /// The commented text script: `#` comments, each command on its line, the expected response and payload size
     /// in comments. LF line endings (commands are sent with CR by the terminal or driver).
     pub fn to_text(&self) -> String {
-        let mut out = String::with_capacity(self.text_len_estimate());
+        let mut out = String::new();
         let comment = |out: &mut String, line: &str| {
             out.push_str("# ");
             out.push_str(line);
@@ -176,17 +176,6 @@ impl Script {
             out.push('\n');
         }
         out
-    }
-
-    /// Room for the text script without regrowing (the fixed words per step plus the variable parts).
-    fn text_len_estimate(&self) -> usize {
-        let variable: usize = self
-            .steps
-            .iter()
-            .map(|s| s.comment.len() + s.command.len() + s.expect.len() + 160)
-            .sum();
-        let preamble: usize = self.preamble.iter().map(|l| l.len() + 3).sum();
-        self.title.len() + preamble + variable + 96
     }
 
     /// JSON steps (payloads as base64 and by file name) for a factory script.
