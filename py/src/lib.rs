@@ -18,6 +18,10 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyType};
 use zeroize::Zeroizing;
 
+/// mimalloc for the extension's own allocations, as in the CLI (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The exception classes: `CertpackError` and one subclass per [`ErrorKind`], made once at import.
 struct Exceptions {
     base: Py<PyType>,

@@ -11,6 +11,11 @@ use certpack::encode::{self, PemStyle};
 use certpack::{integrity, Bundle, Error, ErrorKind, Input, LoadOptions, Params, Result};
 use zeroize::Zeroizing;
 
+/// The allocator certpack's programs run with (cli/src/main.rs, py/src/lib.rs), so the benchmarks measure the
+/// core as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The device's three PEM inputs (certificate, private key, root) from a testdata folder, as a fleet device
 /// folder holds them (the AWS download's public key file is not part of the workload).
 pub fn inputs(dir: &str) -> Vec<Input> {

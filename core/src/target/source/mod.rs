@@ -402,6 +402,14 @@ impl Text {
             self.grow(more);
         }
     }
+    /// Append `len` zero bytes and return them to be filled in place (callers overwrite the whole region with
+    /// ASCII text).
+    fn extend_zeroed(&mut self, len: usize) -> &mut [u8] {
+        self.reserve(len);
+        let start = self.0.len();
+        self.0.resize(start + len, 0);
+        &mut self.0[start..]
+    }
     pub fn push(&mut self, c: char) {
         self.push_str(c.encode_utf8(&mut [0; 4]));
     }
@@ -452,32 +460,38 @@ pub(crate) fn write_hex(
         return;
     };
     // Exact size: per row the indent and an end; per byte `0xNN`; between items `, `.
-    out.reserve(
-        rows * indent.len() + last * line_end.len() + last_end.len() + bytes.len() * 6 - rows * 2,
-    );
-    // Each row is built in a scratch buffer (`, 0xNN` per byte) and appended at once; wiped after (key bytes).
-    const MAX_ROW: usize = 16;
-    let mut scratch = [0u8; 6 * MAX_ROW];
+    let size =
+        rows * indent.len() + last * line_end.len() + last_end.len() + bytes.len() * 6 - rows * 2;
+    // The text is written in place into a zeroed region of exactly that size: fixed-size stores per item, no
+    // copy per row (the region is in `out`, which wipes itself; no scratch holds key bytes).
+    let region = out.extend_zeroed(size);
+    let mut rest = region;
     for (n, row) in bytes.chunks(per_line).enumerate() {
-        out.push_str(indent);
-        for (i, part) in row.chunks(MAX_ROW).enumerate() {
-            for (&b, item) in part.iter().zip(scratch.chunks_exact_mut(6)) {
-                item.copy_from_slice(&[
-                    b',',
-                    b' ',
-                    b'0',
-                    b'x',
-                    HEX_DIGITS[usize::from(b >> 4)],
-                    HEX_DIGITS[usize::from(b & 15)],
-                ]);
-            }
-            // The row's first item has no `, ` before it.
-            let from = if i == 0 { 2 } else { 0 };
-            out.push_ascii(&scratch[from..part.len() * 6]);
+        let end = if n == last { last_end } else { line_end };
+        let (line, after) = rest.split_at_mut(indent.len() + row.len() * 6 - 2 + end.len());
+        rest = after;
+        let (head, items) = line.split_at_mut(indent.len());
+        head.copy_from_slice(indent.as_bytes());
+        // Every item but the row's last is `0xNN, ` (6 bytes); the last is `0xNN` followed by the row's end.
+        let (&final_byte, leading) = row.split_last().unwrap_or((&0, &[]));
+        let (joined, tail) = items.split_at_mut(leading.len() * 6);
+        for (&b, item) in leading.iter().zip(joined.chunks_exact_mut(6)) {
+            item.copy_from_slice(&[b'0', b'x', hex_digit(b >> 4), hex_digit(b & 15), b',', b' ']);
         }
-        out.push_str(if n == last { last_end } else { line_end });
+        let (item, line_end) = tail.split_at_mut(4);
+        item.copy_from_slice(&[
+            b'0',
+            b'x',
+            hex_digit(final_byte >> 4),
+            hex_digit(final_byte & 15),
+        ]);
+        line_end.copy_from_slice(end.as_bytes());
     }
-    crate::wipe::wipe_slice(&mut scratch);
+}
+
+#[inline(always)]
+fn hex_digit(nibble: u8) -> u8 {
+    HEX_DIGITS[usize::from(nibble & 15)]
 }
 
 // ---- parameters shared by the source targets ----
