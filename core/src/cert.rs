@@ -1,7 +1,7 @@
 //! X.509 certificates: parsing and the identity users match against consoles (AWS certificate ID, fingerprints).
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use der::oid::AssociatedOid;
 use der::{Decode, Encode};
@@ -25,9 +25,11 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// A parsed certificate with its DER and identity.
+/// A parsed certificate with its DER and identity. Cloning shares the parsed data.
 #[derive(Clone)]
-pub struct Certificate {
+pub struct Certificate(Arc<Parsed>);
+
+struct Parsed {
     der: Vec<u8>,
     parsed: x509_cert::Certificate,
     public_key: PublicKey,
@@ -41,6 +43,32 @@ pub struct Certificate {
     pem: OnceLock<String>,
 }
 
+/// CA certificates parsed recently, by their exact DER. A fleet's devices all carry the same root (and often the
+/// same intermediate): it is parsed, hashed, named and PEM-encoded once per process instead of once per device.
+/// Public data only; a certificate's parse depends on its bytes alone, so sharing changes no result.
+static RECENT_CAS: Mutex<Vec<Arc<Parsed>>> = Mutex::new(Vec::new());
+const RECENT_CAS_KEPT: usize = 16;
+
+fn recent_ca(der: &[u8]) -> Option<Certificate> {
+    let recent = RECENT_CAS.lock().ok()?;
+    recent
+        .iter()
+        .find(|c| c.der == der)
+        .map(|c| Certificate(Arc::clone(c)))
+}
+
+fn remember_ca(cert: &Certificate) {
+    if let Ok(mut recent) = RECENT_CAS.lock() {
+        if recent.iter().any(|c| c.der == cert.0.der) {
+            return;
+        }
+        if recent.len() >= RECENT_CAS_KEPT {
+            recent.remove(0);
+        }
+        recent.push(Arc::clone(&cert.0));
+    }
+}
+
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Certificate({})", self.subject())
@@ -50,18 +78,33 @@ impl fmt::Debug for Certificate {
 impl Certificate {
     /// Parse a DER certificate.
     pub fn from_der(der: &[u8]) -> Result<Certificate> {
-        let parsed = x509_cert::Certificate::from_der(der).map_err(|e| {
-            Error::new(
+        Self::parse(der).unwrap_or_else(|e| {
+            Err(Error::new(
                 ErrorKind::Der,
                 format!("the certificate is not valid DER X.509 ({e})"),
                 "the file is damaged or truncated: download the certificate again from the cloud console",
-            )
-        })?;
-        Self::from_parsed(der, parsed)
+            ))
+        })
+    }
+
+    /// Parse `der` when it is an X.509 certificate: `Err(why not)` when it is not one at all, `Ok(Err(..))` when
+    /// it is one certpack cannot use. A CA certificate seen recently is shared instead of parsed again.
+    pub(crate) fn parse(der: &[u8]) -> std::result::Result<Result<Certificate>, der::Error> {
+        if let Some(known) = recent_ca(der) {
+            return Ok(Ok(known));
+        }
+        let parsed = x509_cert::Certificate::from_der(der)?;
+        let cert = Self::from_parsed(der, parsed);
+        if let Ok(cert) = &cert {
+            if cert.is_ca() {
+                remember_ca(cert);
+            }
+        }
+        Ok(cert)
     }
 
     /// Build from `der` and its already parsed structure.
-    pub(crate) fn from_parsed(der: &[u8], parsed: x509_cert::Certificate) -> Result<Certificate> {
+    fn from_parsed(der: &[u8], parsed: x509_cert::Certificate) -> Result<Certificate> {
         let tbs = &parsed.tbs_certificate;
         let spki = tbs.subject_public_key_info.to_der().map_err(|e| {
             Error::new(
@@ -90,7 +133,7 @@ impl Certificate {
                     .and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()));
             }
         }
-        Ok(Certificate {
+        Ok(Certificate(Arc::new(Parsed {
             der: der.to_vec(),
             parsed,
             public_key,
@@ -101,21 +144,21 @@ impl Certificate {
             subject: OnceLock::new(),
             issuer: OnceLock::new(),
             pem: OnceLock::new(),
-        })
+        })))
     }
 
     /// The DER encoding, exactly as given.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
     /// The certificate as PEM the way OpenSSL writes it (`CERTIFICATE`, 64 columns, LF, final line break); encoded
     /// on first use and kept, since several targets upload the same text.
     pub fn pem(&self) -> Result<&str> {
-        if let Some(text) = self.pem.get() {
+        if let Some(text) = self.0.pem.get() {
             return Ok(text);
         }
-        let text = crate::encode::pem(crate::encode::CERTIFICATE, &self.der, Default::default())?;
-        Ok(self.pem.get_or_init(|| text))
+        let text = crate::encode::pem(crate::encode::CERTIFICATE, &self.0.der, Default::default())?;
+        Ok(self.0.pem.get_or_init(|| text))
     }
     /// The PEM text in `style` (the kept [`Certificate::pem`] when that is the style).
     pub(crate) fn pem_in(
@@ -125,77 +168,130 @@ impl Certificate {
         if style == crate::encode::PemStyle::default() {
             return self.pem().map(std::borrow::Cow::Borrowed);
         }
-        crate::encode::pem(crate::encode::CERTIFICATE, &self.der, style)
+        crate::encode::pem(crate::encode::CERTIFICATE, &self.0.der, style)
             .map(std::borrow::Cow::Owned)
     }
     /// The parsed structure, for checks that need more fields.
     pub fn x509(&self) -> &x509_cert::Certificate {
-        &self.parsed
+        &self.0.parsed
     }
     /// The subject public key.
     pub fn public_key(&self) -> &PublicKey {
-        &self.public_key
+        &self.0.public_key
     }
     /// Subject distinguished name (RFC 4514 string).
     pub fn subject(&self) -> String {
-        self.subject
-            .get_or_init(|| crate::name::format(&self.parsed.tbs_certificate.subject))
+        self.0
+            .subject
+            .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.subject))
             .clone()
     }
     /// Issuer distinguished name (RFC 4514 string).
     pub fn issuer(&self) -> String {
-        self.issuer
-            .get_or_init(|| crate::name::format(&self.parsed.tbs_certificate.issuer))
+        self.0
+            .issuer
+            .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.issuer))
             .clone()
     }
     /// Serial number as lowercase hex.
     pub fn serial_hex(&self) -> String {
-        hex(self.parsed.tbs_certificate.serial_number.as_bytes())
+        hex(self.0.parsed.tbs_certificate.serial_number.as_bytes())
     }
     /// Start of validity.
     pub fn not_before(&self) -> Timestamp {
-        Timestamp::from_x509(&self.parsed.tbs_certificate.validity.not_before)
+        Timestamp::from_x509(&self.0.parsed.tbs_certificate.validity.not_before)
     }
     /// End of validity.
     pub fn not_after(&self) -> Timestamp {
-        Timestamp::from_x509(&self.parsed.tbs_certificate.validity.not_after)
+        Timestamp::from_x509(&self.0.parsed.tbs_certificate.validity.not_after)
     }
     /// Basic constraints say CA (or an X.509 v1 self-issued certificate).
     pub fn is_ca(&self) -> bool {
-        self.is_ca
+        self.0.is_ca
     }
     /// Subject equals issuer (the certificate claims to be its own issuer).
     pub fn is_self_issued(&self) -> bool {
-        self.parsed.tbs_certificate.subject == self.parsed.tbs_certificate.issuer
+        self.0.parsed.tbs_certificate.subject == self.0.parsed.tbs_certificate.issuer
     }
     /// True when `issuer` is named as this certificate's issuer (and key identifiers agree when both are present).
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
-        if self.parsed.tbs_certificate.issuer != issuer.parsed.tbs_certificate.subject {
+        if self.0.parsed.tbs_certificate.issuer != issuer.0.parsed.tbs_certificate.subject {
             return false;
         }
-        match (&self.authority_key_id, &issuer.subject_key_id) {
+        match (&self.0.authority_key_id, &issuer.0.subject_key_id) {
             (Some(aki), Some(ski)) => aki == ski,
             _ => true,
         }
     }
     /// Subject key identifier, if the extension is present.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        self.subject_key_id.as_deref()
+        self.0.subject_key_id.as_deref()
     }
     /// Authority key identifier, if the extension is present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.authority_key_id.as_deref()
+        self.0.authority_key_id.as_deref()
     }
     /// SHA-256 of the DER as lowercase hex: the AWS IoT certificate ID and the SHA-256 fingerprint.
     pub fn sha256_hex(&self) -> String {
-        hex(self.sha256.get_or_init(|| Sha256::digest(&self.der).into()))
+        hex(self
+            .0
+            .sha256
+            .get_or_init(|| Sha256::digest(&self.0.der).into()))
     }
     /// SHA-1 of the DER as lowercase hex: the Azure/Windows thumbprint and BearSSL fingerprint.
     pub fn sha1_hex(&self) -> String {
-        hex(&Sha1::digest(&self.der))
+        hex(&Sha1::digest(&self.0.der))
     }
     /// The AWS IoT certificate ID (same as [`Certificate::sha256_hex`]).
     pub fn aws_certificate_id(&self) -> String {
         self.sha256_hex()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn der_of(path: &str) -> Vec<u8> {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../testdata")
+                .join(path),
+        )
+        .unwrap();
+        let (_, der) = pem_rfc7468::decode_vec(text.as_bytes()).unwrap();
+        der
+    }
+
+    #[test]
+    fn a_ca_certificate_seen_before_is_shared_and_a_device_certificate_is_not() {
+        let root = der_of("aws/rsa/AmazonRootCA1.pem");
+        // The first parse remembers it (or another thread's parse of the same bytes did): later ones share it.
+        let first = Certificate::from_der(&root).unwrap();
+        assert!(first.is_ca());
+        let again = Certificate::from_der(&root).unwrap();
+        let third = Certificate::from_der(&root).unwrap();
+        assert!(Arc::ptr_eq(&again.0, &third.0));
+        assert_eq!(again.der(), &root[..]);
+
+        let leaf = der_of("aws/rsa/93f1d43d67-certificate.pem.crt");
+        let one = Certificate::from_der(&leaf).unwrap();
+        let two = Certificate::from_der(&leaf).unwrap();
+        assert!(!one.is_ca());
+        assert!(!Arc::ptr_eq(&one.0, &two.0));
+        assert_eq!(one.sha256_hex(), two.sha256_hex());
+    }
+
+    #[test]
+    fn the_shared_ca_keeps_a_bounded_number_and_other_bytes_never_match() {
+        let root = der_of("aws/rsa/AmazonRootCA1.pem");
+        let mut damaged = root.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1; // inside the signature: still parses, different bytes
+        let shared = Certificate::from_der(&root).unwrap();
+        let other = Certificate::from_der(&damaged).unwrap();
+        assert!(!Arc::ptr_eq(&shared.0, &other.0));
+        assert_eq!(other.der(), &damaged[..]);
+        assert!(RECENT_CAS.lock().unwrap().len() <= RECENT_CAS_KEPT);
     }
 }

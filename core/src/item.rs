@@ -274,10 +274,8 @@ fn sec1_with_explicit_parameters(der: &[u8]) -> bool {
 
 /// Try each structure in turn; `None` if none fits. An error means a structure fitted but its content is unusable.
 fn try_all(der: &[u8], passphrase: Option<&str>) -> Option<Result<Content>> {
-    if let Ok(parsed) = x509_cert::Certificate::from_der(der) {
-        return Some(
-            Certificate::from_parsed(der, parsed).map(|c| Content::Certificate(Box::new(c))),
-        );
+    if let Ok(cert) = Certificate::parse(der) {
+        return Some(cert.map(|c| Content::Certificate(Box::new(c))));
     }
     if pkcs8::PrivateKeyInfo::from_der(der).is_ok() {
         return Some(PrivateKey::from_pkcs8_der(der).map(Content::PrivateKey));
