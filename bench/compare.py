@@ -43,14 +43,24 @@ def certpack_inprocess(fleet: Path) -> float:
     return time.perf_counter() - start
 
 
+def file_system(path: Path) -> str:
+    """The type of the file system holding `path` (as `df` reports it), for the printout."""
+    out = subprocess.run(["df", "--output=fstype", str(path)], capture_output=True, text=True)
+    lines = out.stdout.split()
+    return lines[-1] if out.returncode == 0 and len(lines) > 1 else "file system unknown"
+
+
 def main() -> None:
     fleet, exe = Path(sys.argv[1]), sys.argv[2]
     n = sum(1 for p in fleet.iterdir() if p.is_dir())
-    work = HERE / "work" / "out"
+    # Where every method writes its files: bench/work/out, or CERTPACK_BENCH_OUT (e.g. a folder on tmpfs, to time
+    # the programs rather than the disk; every method then writes to the same file system).
+    work = Path(os.environ.get("CERTPACK_BENCH_OUT") or HERE / "work" / "out").resolve()
+    work.parent.mkdir(parents=True, exist_ok=True)
     # Outputs of an earlier run are moved aside and deleted only after the timings: on ext4, creating files
     # within minutes of deleting thousands takes the slow "recently deleted inode" path, which would slow
     # whichever method runs first.
-    old = HERE / "work" / f"out.old-{os.getpid()}"
+    old = work.with_name(f"{work.name}.old-{os.getpid()}")
     if work.exists():
         work.rename(old)
     sample = min(n, OPENSSL_SAMPLE)
@@ -80,6 +90,7 @@ def main() -> None:
     py_name = "certpack Python in-process"
     rates[py_name] = n / certpack_inprocess(fleet)
     print(f"\nfleet: {n} devices ({fleet.name}); machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"outputs written to {work} ({file_system(work)})")
     print(f"openssl pipeline timed on the first {sample} devices\n")
     for name, rate in rates.items():
         print(f"  {name:<38} {rate:>10.1f} devices/s")
@@ -98,7 +109,7 @@ def main() -> None:
     for name, ratio in ratios.items():
         print(f"  {name:<50} {ratio:>8.1f}x  {'ok' if ratio >= float(name.split('>= ')[1].rstrip(')')) else 'BELOW GOAL'}")
     shutil.rmtree(old, ignore_errors=True)
-    results = {"devices": n, "rates": rates, "ratios": ratios, "file_creation_floor": {k: v[0] for k, v in floors.items()}}
+    results = {"devices": n, "outputs": str(work), "file_system": file_system(work), "rates": rates, "ratios": ratios, "file_creation_floor": {k: v[0] for k, v in floors.items()}}
     (HERE / "work" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
