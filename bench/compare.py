@@ -24,8 +24,8 @@ def timed(cmd: list[str]) -> float:
 def certpack_inprocess(fleet: Path) -> float:
     """Seconds for the reference workload through the Python package, as the pyca script does it: load, key
     match, certificate/key/root DER, PKCS#8, the C header, the ESP32-AT bins, the Quectel uploads (the whole AT
-    script, with checksums) and the certificate ID, every output file turned into Python bytes. No checks, like the pyca script (they run in `certpack
-    batch` above)."""
+    script, with checksums) and the certificate ID, every output file turned into Python bytes. No checks, like
+    the pyca script (they run in `certpack batch` above)."""
     import certpack
 
     devices = sorted(p for p in fleet.iterdir() if p.is_dir())
@@ -90,7 +90,8 @@ def main() -> None:
     py_name = "certpack Python in-process"
     rates[py_name] = n / certpack_inprocess(fleet)
     print(f"\nfleet: {n} devices ({fleet.name}); machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
-    print(f"outputs written to {work} ({file_system(work)})")
+    fs_type = file_system(work)
+    print(f"outputs written to {work} ({fs_type})")
     print(f"openssl pipeline timed on the first {sample} devices\n")
     for name, rate in rates.items():
         print(f"  {name:<38} {rate:>10.1f} devices/s")
@@ -109,7 +110,7 @@ def main() -> None:
     for name, ratio in ratios.items():
         print(f"  {name:<50} {ratio:>8.1f}x  {'ok' if ratio >= float(name.split('>= ')[1].rstrip(')')) else 'BELOW GOAL'}")
     shutil.rmtree(old, ignore_errors=True)
-    results = {"devices": n, "outputs": str(work), "file_system": file_system(work), "rates": rates, "ratios": ratios, "file_creation_floor": {k: v[0] for k, v in floors.items()}}
+    results = {"devices": n, "outputs": str(work), "file_system": fs_type, "rates": rates, "ratios": ratios, "file_creation_floor": {k: v[0] for k, v in floors.items()}}
     (HERE / "work" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 

@@ -69,16 +69,9 @@ impl Outputs {
             + self.key_der.len()
             + self.root_der.len()
             + self.key_pkcs8.len()
-            + self
-                .c_header
-                .files
+            + [&self.c_header, &self.esp32_at]
                 .iter()
-                .map(|f| f.bytes.len())
-                .sum::<usize>()
-            + self
-                .esp32_at
-                .files
-                .iter()
+                .flat_map(|a| &a.files)
                 .map(|f| f.bytes.len())
                 .sum::<usize>()
             + self
