@@ -18,6 +18,7 @@ pub struct Args {
     pub params: Params,
     pub output: PathBuf,
     pub force: bool,
+    pub files: Vec<String>,
     pub jobs: Option<usize>,
     pub passphrase: Option<String>,
 }
@@ -37,6 +38,7 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         },
         force: args.force,
         now,
+        files: args.files,
     };
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(devices.len() as u64);
@@ -71,12 +73,21 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         summary.devices.len() as f64 / secs.max(1e-9),
         options.out_dir.join("summary.csv").display()
     );
-    for d in summary
+    // The first failures on the terminal; all of them are in the summary (a fleet of thousands can fail whole).
+    const SHOWN_FAILURES: usize = 20;
+    let failed = summary
         .devices
         .iter()
-        .filter(|d| d.status == Status::Failed)
-    {
+        .filter(|d| d.status == Status::Failed);
+    for d in failed.clone().take(SHOWN_FAILURES) {
         eprintln!("failed {}: {}", d.device, d.error.as_deref().unwrap_or(""));
+    }
+    if summary.failed > SHOWN_FAILURES {
+        eprintln!(
+            "... and {} more failed devices: see {}",
+            summary.failed - SHOWN_FAILURES,
+            options.out_dir.join("summary.csv").display()
+        );
     }
     Ok(if summary.failed > 0 {
         ExitCode::from(7)

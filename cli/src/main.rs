@@ -154,7 +154,7 @@ enum Command {
     },
     /// Pack a whole fleet: a folder of device folders, or a CSV/JSONL manifest; one output folder per device.
     #[command(
-        after_help = "Examples:\n  certpack batch fleet/ --target esp32-at --target quectel -o out\n  certpack batch devices.csv --target der -o out\n\nCSV manifest: device_id,inputs[,param:NAME...] (inputs separated by ';', relative to the CSV).\nJSONL manifest: {\"device_id\": \"d1\", \"inputs\": [\"d1/cert.pem\", \"d1/key.pem\"], \"params\": {}} per line.\nExit code 7 when some devices failed (see summary.csv); the others are complete."
+        after_help = "Examples:\n  certpack batch fleet/ --target esp32-at --target quectel -o out\n  certpack batch devices.csv --target der -o out\n  certpack batch fleet/ -t der -t esp32-at -p set=client --files '*.der' --files 'esp32-at/*.bin' -o out\n\nCSV manifest: device_id,inputs[,param:NAME...] (inputs separated by ';', relative to the CSV).\nJSONL manifest: {\"device_id\": \"d1\", \"inputs\": [\"d1/cert.pem\", \"d1/key.pem\"], \"params\": {}} per line.\nExit code 7 when some devices failed (see summary.csv); the others are complete."
     )]
     Batch {
         /// Fleet folder (one sub-folder per device) or manifest (.csv or .jsonl).
@@ -171,6 +171,11 @@ enum Command {
         /// Write devices whose checks found errors anyway.
         #[arg(long)]
         force: bool,
+        /// Write only the outputs matching PATTERN (repeatable): `<target>/<file>` or a bare file name, `*` and `?`
+        /// as in the shell, e.g. 'esp32-at/client_*.bin' or '*.der'. Default: every file, with each target's
+        /// manifest.json and README.txt (select those by name to keep them).
+        #[arg(long, value_name = "PATTERN")]
+        files: Vec<String>,
         /// Worker threads (default: all cores).
         #[arg(long, short)]
         jobs: Option<usize>,
@@ -359,6 +364,7 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
             params,
             output,
             force,
+            files,
             jobs,
             passphrase,
         } => {
@@ -368,6 +374,7 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
                 params: parse_params(&params)?,
                 output,
                 force,
+                files,
                 jobs,
                 passphrase,
             });

@@ -50,6 +50,10 @@ pub struct BatchOptions {
     pub force: bool,
     /// Current time for the checks (the core never reads the clock).
     pub now: Option<Timestamp>,
+    /// Write only the outputs whose path in the device folder (`<target>/<name>`, e.g. `esp32-at/client_key.bin`)
+    /// matches one of these patterns (`*` any characters but `/`, `?` one; a pattern without `/` matches the file
+    /// name in every target folder). Empty: every output, with each target's `manifest.json` and `README.txt`.
+    pub files: Vec<String>,
 }
 
 /// What happened to one device.
@@ -276,6 +280,7 @@ pub fn run(
     for name in &options.targets {
         target::find(name)?;
     }
+    check_file_patterns(&options.files, &options.targets)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     remove_leftovers(&options.out_dir);
@@ -395,19 +400,26 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     }
     findings.sort();
     findings.dedup();
+    let (with_manifest, with_readme) = select_files(&mut packed, &options.files)?;
     // Every file with its hash, each hashed once (the manifest lists the same hashes); the bytes are written
     // from the artifacts themselves, not from copies.
     let mut hashes: Vec<Vec<String>> = Vec::with_capacity(packed.len());
-    let mut extras: Vec<[(&str, Vec<u8>); 2]> = Vec::with_capacity(packed.len());
-    for (_, artifacts) in &packed {
+    let mut extras: Vec<Vec<(&str, Vec<u8>)>> = Vec::with_capacity(packed.len());
+    for (((_, artifacts), &manifest), &readme) in
+        packed.iter().zip(&with_manifest).zip(&with_readme)
+    {
         let h: Vec<String> = artifacts.files.iter().map(|a| a.sha256_hex()).collect();
-        extras.push([
-            (
+        let mut extra = Vec::with_capacity(2);
+        if manifest {
+            extra.push((
                 "manifest.json",
                 artifacts.manifest_json_with(&h).into_bytes(),
-            ),
-            ("README.txt", artifacts.readme_txt().into_bytes()),
-        ]);
+            ));
+        }
+        if readme {
+            extra.push(("README.txt", artifacts.readme_txt().into_bytes()));
+        }
+        extras.push(extra);
         hashes.push(h);
     }
     let mut outputs: Vec<OutputFile> = Vec::new();
@@ -448,6 +460,120 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     })
 }
 
+/// Keep the outputs `patterns` select (all when there are none): drop the others from each target's artifacts, so
+/// a target's `manifest.json` and `README.txt` describe exactly the files written beside them. Returns, per target,
+/// whether its `manifest.json` and its `README.txt` are wanted. A pattern that selects nothing is an error: it
+/// is almost certainly mistyped, and a fleet written without the files it was meant to hold is worse than none.
+fn select_files(
+    packed: &mut [(&str, crate::artifact::Artifacts)],
+    patterns: &[String],
+) -> Result<(Vec<bool>, Vec<bool>)> {
+    if patterns.is_empty() {
+        return Ok((vec![true; packed.len()], vec![true; packed.len()]));
+    }
+    let mut used = vec![false; patterns.len()];
+    let mut wanted = |target: &str, file: &str| {
+        let mut any = false;
+        for (pattern, used) in patterns.iter().zip(used.iter_mut()) {
+            if file_pattern_matches(pattern, target, file) {
+                *used = true;
+                any = true;
+            }
+        }
+        any
+    };
+    let mut all_names = Vec::new();
+    let (mut manifests, mut readmes) = (Vec::new(), Vec::new());
+    for (target, artifacts) in packed.iter_mut() {
+        all_names.extend(
+            artifacts
+                .files
+                .iter()
+                .map(|a| format!("{target}/{}", a.name)),
+        );
+        all_names.push(format!("{target}/manifest.json"));
+        all_names.push(format!("{target}/README.txt"));
+        artifacts.files.retain(|a| wanted(target, &a.name));
+        manifests.push(wanted(target, "manifest.json"));
+        readmes.push(wanted(target, "README.txt"));
+    }
+    if let Some((pattern, _)) = patterns.iter().zip(&used).find(|(_, used)| !**used) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("the file pattern \"{pattern}\" matches none of this device's outputs"),
+            format!(
+                "patterns match <target>/<file> or a bare file name; the outputs are: {}",
+                all_names.join(", ")
+            ),
+        ));
+    }
+    Ok((manifests, readmes))
+}
+
+/// Refuse, before any device runs, a file pattern that is empty or names a target folder the batch does not write.
+fn check_file_patterns(patterns: &[String], targets: &[String]) -> Result<()> {
+    for pattern in patterns {
+        let folder = pattern.split_once('/').map(|(t, _)| t);
+        let known =
+            folder.is_none_or(|f| targets.iter().any(|t| wildcard(f.as_bytes(), t.as_bytes())));
+        if pattern.is_empty() || pattern.ends_with('/') || !known {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the file pattern \"{pattern}\" selects no output of the targets {}", targets.join(", ")),
+                "write <target>/<file> with one of the batch's targets (e.g. esp32-at/client_*.bin) or a bare file name (e.g. *.der)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `pattern` selects the output `<target>/<file>`: a pattern with `/` is matched against that whole path
+/// component by component, one without against the file name alone.
+fn file_pattern_matches(pattern: &str, target: &str, file: &str) -> bool {
+    if !pattern.contains('/') {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        return wildcard(pattern.as_bytes(), name.as_bytes());
+    }
+    let mut parts = pattern.split('/');
+    let mut path = std::iter::once(target).chain(file.split('/'));
+    loop {
+        match (parts.next(), path.next()) {
+            (Some(p), Some(c)) if wildcard(p.as_bytes(), c.as_bytes()) => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// Shell-style matching of one path component: `*` any run of characters, `?` exactly one (output names are
+/// ASCII), anything else itself.
+fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    // Greedy with backtracking to the last `*` only: linear in practice, never exponential.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
 /// The parameters a target knows, from the merged set (a batch may serve targets with different parameters).
 fn params_for(target: &dyn target::Target, params: &Params) -> Params {
     let mut out = Params::new();
@@ -473,6 +599,10 @@ fn fingerprint(inputs: &[Input], options: &BatchOptions, params: &Params) -> Str
         h.update(v.as_bytes());
     }
     h.update([options.force as u8]);
+    for pattern in &options.files {
+        h.update([4]);
+        h.update(pattern.as_bytes());
+    }
     for input in inputs {
         h.update([3]);
         h.update(input.name.as_bytes());
@@ -574,4 +704,60 @@ fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
             .map_err(|e| Error::from(e).in_path(path.display().to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{file_pattern_matches, wildcard};
+
+    #[test]
+    fn wildcards_match_like_the_shell() {
+        let yes = [
+            ("*", ""),
+            ("*", "client_key.bin"),
+            ("client_*.bin", "client_.bin"),
+            ("client_*.bin", "client_cert.bin"),
+            ("?lient*", "client"),
+            ("a*b*c", "aXbYbZc"),
+            ("*.pem", "a.pem.pem"),
+            ("**x", "x"),
+        ];
+        for (p, t) in yes {
+            assert!(wildcard(p.as_bytes(), t.as_bytes()), "{p} {t}");
+        }
+        let no = [
+            ("?", ""),
+            ("*.pem", "a.pem.bin"),
+            ("a*b*c", "aXbYbZ"),
+            ("client", "client_"),
+            ("x", ""),
+        ];
+        for (p, t) in no {
+            assert!(!wildcard(p.as_bytes(), t.as_bytes()), "{p} {t}");
+        }
+    }
+
+    #[test]
+    fn patterns_match_whole_paths_or_file_names() {
+        assert!(file_pattern_matches("*.der", "der", "client.crt.der"));
+        assert!(file_pattern_matches(
+            "certs.h",
+            "platformio",
+            "include/certs.h"
+        ));
+        assert!(file_pattern_matches(
+            "platformio/include/*.h",
+            "platformio",
+            "include/certs.h"
+        ));
+        assert!(file_pattern_matches("*/*.der", "der", "ca.crt.der"));
+        // `*` never crosses a folder.
+        assert!(!file_pattern_matches(
+            "platformio/*.h",
+            "platformio",
+            "include/certs.h"
+        ));
+        assert!(!file_pattern_matches("der/*.der", "esp32-at", "x.der"));
+        assert!(!file_pattern_matches("der", "der", "client.crt.der"));
+    }
 }

@@ -203,3 +203,128 @@ fn unsafe_device_ids_and_duplicates_are_refused() {
     assert_eq!(summary.devices[0].error_kind, Some("invalid-argument"));
     let _ = fs::remove_dir_all(&root);
 }
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(
+                    p.strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn file_patterns_write_only_the_selected_outputs() {
+    let root = scratch("files");
+    let fleet = fleet(&root, 4, &[]);
+    let out = root.join("out");
+    let devices = batch::discover(&fleet).unwrap();
+    let mut opts = options(&out);
+    opts.targets = vec!["der".into(), "esp32-at".into()];
+    opts.files = vec![
+        "*.der".into(),
+        "esp32-at/client_?ey.bin".into(),
+        "esp32-at/manifest.json".into(),
+    ];
+    let summary = batch::run(&devices, &opts, &|_| {}).unwrap();
+    assert_eq!((summary.written, summary.failed), (4, 0));
+    assert_eq!(
+        files_under(&out.join("dev-0000")),
+        [
+            ".certpack-batch.json",
+            "der/ca.crt.der",
+            "der/client.crt.der",
+            "der/client.key.der",
+            "esp32-at/client_key.bin",
+            "esp32-at/manifest.json",
+        ]
+    );
+    // The summary lists exactly the written files; the manifest describes exactly the bins beside it.
+    let listed: Vec<&str> = summary.devices[0]
+        .outputs
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "der/client.crt.der",
+            "der/client.key.der",
+            "der/ca.crt.der",
+            "esp32-at/client_key.bin",
+            "esp32-at/manifest.json"
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("dev-0000/esp32-at/manifest.json")).unwrap())
+            .unwrap();
+    let names: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["client_key.bin"]);
+    // The bytes are the unfiltered run's.
+    let full = root.join("full");
+    let mut all = options(&full);
+    all.targets = opts.targets.clone();
+    batch::run(&devices, &all, &|_| {}).unwrap();
+    for name in ["der/client.key.der", "esp32-at/client_key.bin"] {
+        assert_eq!(
+            fs::read(out.join("dev-0001").join(name)).unwrap(),
+            fs::read(full.join("dev-0001").join(name)).unwrap()
+        );
+    }
+    assert_eq!(files_under(&full.join("dev-0000")).len(), 1 + 3 + 2 + 6 + 2);
+
+    // The same patterns again: unchanged. Other patterns: written again, with the new selection only.
+    let again = batch::run(&devices, &opts, &|_| {}).unwrap();
+    assert_eq!((again.written, again.unchanged), (0, 4));
+    opts.files = vec!["der/client.crt.der".into()];
+    let other = batch::run(&devices, &opts, &|_| {}).unwrap();
+    assert_eq!(other.written, 4);
+    assert_eq!(
+        files_under(&out.join("dev-0003")),
+        [".certpack-batch.json", "der/client.crt.der"]
+    );
+}
+
+#[test]
+fn a_file_pattern_that_selects_nothing_is_an_error() {
+    let root = scratch("files-typo");
+    let fleet = fleet(&root, 2, &[]);
+    let devices = batch::discover(&fleet).unwrap();
+    // A folder the batch does not write: refused before any device runs.
+    let out = root.join("out");
+    let mut opts = options(&out);
+    opts.files = vec!["esp32-at/*.bin".into()];
+    let err = batch::run(&devices, &opts, &|_| {}).unwrap_err();
+    assert_eq!(err.kind().code(), "invalid-argument");
+    assert!(err.to_string().contains("esp32-at/*.bin"), "{err}");
+    assert!(!out.exists());
+    // A file name no output has: each device fails, naming the outputs it does have.
+    opts.files = vec!["der/*.der".into(), "der/client.pem".into()];
+    let summary = batch::run(&devices, &opts, &|_| {}).unwrap();
+    assert_eq!(summary.failed, 2);
+    let error = summary.devices[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("\"der/client.pem\"") && error.contains("der/client.key.der"),
+        "{error}"
+    );
+    assert!(!out.join("dev-0000").exists());
+}

@@ -335,7 +335,7 @@ fn write_files(
 
 /// Run a fleet batch (docs/batch.md) with the worker threads of the core; returns the summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (fleet, targets, out_dir, params, force, passphrase=None, now=None))]
+#[pyo3(signature = (fleet, targets, out_dir, params, force, passphrase=None, now=None, files=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn batch(
     py: Python<'_>,
@@ -346,6 +346,7 @@ fn batch(
     force: bool,
     passphrase: Option<String>,
     now: Option<i64>,
+    files: Vec<String>,
 ) -> PyResult<String> {
     guarded(py, || {
         let devices = certpack::batch::discover(&fleet)?;
@@ -362,6 +363,7 @@ fn batch(
             },
             force,
             now: now.map(certpack::time::Timestamp),
+            files,
         };
         certpack::batch::run(&devices, &options, &|_| {}).map(|summary| summary.to_json())
     })

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import certpack
+import pytest
 
 from conftest import TD
 
@@ -42,3 +43,29 @@ def test_batch_matches_cli(tmp_path: Path, cli: Path) -> None:
         assert py_tree[name] == cli_tree[name], name
     again = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py")
     assert (again.written, again.unchanged, again.failed) == (0, 3, 1)
+
+
+def test_batch_files_selects_outputs_like_cli(tmp_path: Path, cli: Path) -> None:
+    fleet = _fleet(tmp_path)
+    patterns = ["*.der", "esp32-at/client_*.bin"]
+    summary = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py", params={"set": "client"}, files=patterns)
+    assert (summary.written, summary.failed) == (3, 1)
+    assert sorted(p.name for p in (tmp_path / "py" / "dev-0").rglob("*") if p.is_file()) == [
+        ".certpack-batch.json",
+        "ca.crt.der",
+        "client.crt.der",
+        "client.key.der",
+        "client_ca.bin",
+        "client_cert.bin",
+        "client_key.bin",
+    ]
+    args = [str(cli), "batch", str(fleet), "-t", "der", "-t", "esp32-at", "-p", "set=client", "-o", str(tmp_path / "cli")]
+    done = subprocess.run(args + ["--files", patterns[0], "--files", patterns[1]], capture_output=True)
+    assert done.returncode == 7, done.stderr
+    assert _tree(tmp_path / "py") == _tree(tmp_path / "cli")
+    # One pattern may be given as a plain string; one naming a folder the batch does not write is refused.
+    one = certpack.batch(fleet, ["der"], tmp_path / "one", files="client.crt.der")
+    assert [o["name"] for o in one.devices[0]["outputs"]] == ["der/client.crt.der"]
+    with pytest.raises(certpack.CertpackError) as refused:
+        certpack.batch(fleet, ["der"], tmp_path / "bad", files=["quectel/*.pem"])
+    assert refused.value.kind == "invalid-argument" and "quectel/*.pem" in str(refused.value)

@@ -5,6 +5,7 @@ mod aws_json;
 pub mod container;
 pub(crate) mod pem;
 
+use std::io::Read;
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -57,13 +58,9 @@ impl Input {
             let mut entries: Vec<_> = std::fs::read_dir(path)
                 .map_err(|e| Error::from(e).in_path(&shown))?
                 .filter_map(|e| e.ok())
+                .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+                .filter(is_regular_file)
                 .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .filter(|p| {
-                    !p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with('.'))
-                })
                 .collect();
             entries.sort();
             let mut inputs = Vec::with_capacity(entries.len());
@@ -86,18 +83,40 @@ impl Input {
         }
     }
 
+    /// Read one file: opened once, sized from the open handle (the buffer never grows, so no copy of a key is left
+    /// behind in freed memory), refused before reading when over [`MAX_INPUT_BYTES`].
     fn read_file(path: &Path) -> Result<Input> {
         let shown = path.display().to_string();
-        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let io = |e: std::io::Error| Error::from(e).in_path(&shown);
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
         if len > MAX_INPUT_BYTES as u64 {
             return Err(too_large(len as usize).in_path(shown));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::from(e).in_path(&shown))?;
+        let mut bytes = Zeroizing::new(Vec::with_capacity(len as usize));
+        // One byte over the limit is enough to tell a file that grew while being read.
+        (&file)
+            .take(MAX_INPUT_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(too_large(bytes.len()).in_path(shown));
+        }
         Ok(Input {
             name: shown,
-            bytes: Zeroizing::new(bytes),
+            bytes,
             from_folder: false,
         })
+    }
+}
+
+/// A folder entry that is a regular file, or a link to one (the entry's type comes with the listing; only links
+/// need a look at their target).
+fn is_regular_file(entry: &std::fs::DirEntry) -> bool {
+    match entry.file_type() {
+        Ok(t) if t.is_symlink() => entry.path().is_file(),
+        Ok(t) => t.is_file(),
+        Err(_) => entry.path().is_file(),
     }
 }
 

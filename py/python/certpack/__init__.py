@@ -565,15 +565,20 @@ def batch(
     params: Mapping[str, object] | None = None,
     force: bool = False,
     passphrase: str | None = None,
+    files: Sequence[str] = (),
 ) -> BatchSummary:
     """Pack a whole fleet, as ``certpack batch`` does (see docs/batch.md).
 
     ``fleet`` is a folder of device folders or a CSV/JSONL manifest; one output folder per device is written
     under ``out_dir`` with ``summary.csv`` and ``summary.json``. A bad device is reported in the summary and
     never stops the others; devices whose inputs and outputs are unchanged are skipped.
+
+    ``files`` writes only the outputs matching one of the patterns (``"<target>/<file>"`` or a bare file name,
+    ``*`` and ``?`` as in the shell), like ``certpack batch --files``; by default every file is written.
     """
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
+    patterns = [files] if isinstance(files, str) else list(files)
     text = _native.batch(
-        os.fspath(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time())
+        os.fspath(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time()), patterns
     )
     return BatchSummary(_json(text))

@@ -113,4 +113,5 @@ def batch(
     force: bool,
     passphrase: Optional[str] = None,
     now: Optional[int] = None,
+    files: list[str] = ...,
 ) -> str: ...
