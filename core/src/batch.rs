@@ -281,6 +281,7 @@ pub fn run(
         target::find(name)?;
     }
     check_file_patterns(&options.files, &options.targets)?;
+    check_params(&options.params, &options.targets)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     remove_leftovers(&options.out_dir);
@@ -387,8 +388,12 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     };
     for name in &options.targets {
         let target = target::find(name)?;
-        let checked =
-            check::pack_checked(&bundle, name, &params_for(target, &params), &pack_options)?;
+        let checked = check::pack_checked(
+            &bundle,
+            name,
+            &params_for(name, target, &params),
+            &pack_options,
+        )?;
         findings.extend(
             checked
                 .findings
@@ -574,15 +579,56 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
-/// The parameters a target knows, from the merged set (a batch may serve targets with different parameters).
-fn params_for(target: &dyn target::Target, params: &Params) -> Params {
+/// The parameters `target` knows, from the merged set (a batch may serve targets with different parameters):
+/// `NAME` for every target that has it, then `TARGET.NAME` for that target alone (e.g. `der.key-format=pkcs8`
+/// while the other targets keep theirs).
+fn params_for(name: &str, target: &dyn target::Target, params: &Params) -> Params {
+    let knows = |k: &str| target.params().iter().any(|p| p.name == k);
     let mut out = Params::new();
     for (k, v) in params.iter() {
-        if target.params().iter().any(|p| p.name == k) {
+        if !k.contains('.') && knows(k) {
             out.set(k, v);
         }
     }
+    for (k, v) in params.iter() {
+        if let Some((t, k)) = k.split_once('.') {
+            if t == name && knows(k) {
+                out.set(k, v);
+            }
+        }
+    }
     out
+}
+
+/// Refuse a parameter none of the batch's targets knows: silently ignored, a mistyped `key-fromat` would write a
+/// whole fleet in the wrong form.
+fn check_params(params: &Params, targets: &[String]) -> Result<()> {
+    let knows =
+        |t: &str, k: &str| target::find(t).is_ok_and(|t| t.params().iter().any(|p| p.name == k));
+    for (k, _) in params.iter() {
+        let known = match k.split_once('.') {
+            Some((t, k)) => targets.iter().any(|n| n == t) && knows(t, k),
+            None => targets.iter().any(|t| knows(t, k)),
+        };
+        if !known {
+            let mut names: Vec<&str> = targets
+                .iter()
+                .filter_map(|t| target::find(t).ok())
+                .flat_map(|t| t.params().iter().map(|p| p.name))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("no target of this batch ({}) has the parameter {k}", targets.join(", ")),
+                format!(
+                    "use one of: {} (as NAME=VALUE for every target that has it, or TARGET.NAME=VALUE for one)",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn fingerprint(inputs: &[Input], options: &BatchOptions, params: &Params) -> String {

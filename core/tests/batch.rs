@@ -328,3 +328,42 @@ fn a_file_pattern_that_selects_nothing_is_an_error() {
     );
     assert!(!out.join("dev-0000").exists());
 }
+
+#[test]
+fn parameters_apply_to_every_target_or_to_one_and_typos_are_refused() {
+    let root = scratch("params");
+    let fleet = fleet(&root, 2, &[]);
+    let devices = batch::discover(&fleet).unwrap();
+    let out = root.join("out");
+    let mut opts = options(&out);
+    opts.targets = vec!["der".into(), "c-array".into()];
+    opts.params = Params::new().with("der.key-format", "pkcs8");
+    let summary = batch::run(&devices, &opts, &|_| {}).unwrap();
+    assert_eq!(summary.written, 2);
+    let bundle =
+        certpack::Bundle::load_paths(&[fleet.join("dev-0000")], &Default::default()).unwrap();
+    let pkcs8 =
+        certpack::target::pack(&bundle, "der", &Params::new().with("key-format", "pkcs8")).unwrap();
+    let traditional = certpack::target::pack(&bundle, "c-array", &Params::new()).unwrap();
+    assert_eq!(
+        fs::read(out.join("dev-0000/der/client.key.der")).unwrap(),
+        pkcs8.get("client.key.der").unwrap().bytes
+    );
+    assert_eq!(
+        fs::read(out.join("dev-0000/c-array/certs.h")).unwrap(),
+        traditional.get("certs.h").unwrap().bytes
+    );
+    for (name, typo) in [
+        ("key-fromat", "key-fromat"),
+        ("pem.key-format", "pem.key-format"),
+        ("der.endpoint", "der.endpoint"),
+    ] {
+        opts.params = Params::new().with(name, "pkcs8");
+        let err = batch::run(&devices, &opts, &|_| {}).unwrap_err();
+        assert_eq!(err.kind().code(), "invalid-argument");
+        assert!(
+            err.to_string().contains(typo) && err.to_string().contains("key-format"),
+            "{err}"
+        );
+    }
+}
