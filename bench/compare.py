@@ -13,6 +13,12 @@ HERE = Path(__file__).resolve().parent
 TARGETS = ["der", "c-array", "esp32-at", "quectel"]
 PARAMS = {"quectel": {"endpoint": "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com"}}
 OPENSSL_SAMPLE = int(os.environ.get("OPENSSL_SAMPLE", "100"))
+# The reference workload's files and nothing else (see docs/batch.md, --files and TARGET.NAME parameters).
+WORKLOAD_ONLY = ["--param", "set=client", "--param", "der.key-format=pkcs8"] + [
+    a for f in ("*.der", "c-array/certs.h", "esp32-at/*.bin", "quectel/*.pem", "quectel/manifest.json") for a in ("--files", f)
+]
+BATCH_WORKLOAD = "certpack batch, the workload's files"
+BATCH_ALL = "certpack batch, every file of the targets"
 
 
 def timed(cmd: list[str]) -> float:
@@ -69,19 +75,25 @@ def main() -> None:
     py = [sys.executable, str(HERE / "pyca_workload.py"), str(fleet)]
     rates["pyca/cryptography script"] = n / json.loads(subprocess.check_output(py + [str(work / "pyca")]))["seconds"]
     rates["pyca/cryptography in-process"] = n / json.loads(subprocess.check_output(py))["seconds"]
-    batch = [exe, "batch", str(fleet), "-o", str(work / "batch")]
+    batch = [exe, "batch", str(fleet)]
     for t in TARGETS:
         batch += ["--target", t]
     for t, params in PARAMS.items():
         for k, v in params.items():
             batch += ["--param", f"{k}={v}"]
-    rates["certpack batch"] = n / timed(batch)
+    # certpack batch as a factory line runs it for the reference workload: the pyca script's outputs and no more
+    # (the DER key as PKCS#8 next to the C header's traditional key, ESP32-AT client bins, the Quectel payloads with
+    # their checksums in quectel/manifest.json, the certificate ID in the summary), checks included.
+    rates[BATCH_WORKLOAD] = n / timed(batch + WORKLOAD_ONLY + ["-o", str(work / "batch-workload")])
+    # And with every file of the four targets (READMEs, manifests, the whole AT script, mqtt_* bins): for reference.
+    rates[BATCH_ALL] = n / timed(batch + ["-o", str(work / "batch")])
     # The file system's floor: the same files written with no certpack work (core/examples/write_floor.rs), with
     # batch's threads, then the pyca script's 13 files per device the same way. No implementation that writes those
     # files can run faster end to end on this disk.
     floor_exe = str(Path(exe).parent / "examples" / "write_floor")
     floors = {}
-    for name, source in (("batch's files", work / "batch"), ("pyca script's files", work / "pyca")):
+    sources = (("batch's files (workload)", work / "batch-workload"), ("batch's files (all)", work / "batch"), ("pyca script's files", work / "pyca"))
+    for name, source in sources:
         done = json.loads(subprocess.check_output([floor_exe, str(source), str(work / f"floor-{source.name}")]))
         floors[name] = (done["devices"] / done["seconds"], done["files"] // max(done["devices"], 1))
     # The Rust core alone, one thread, files read beforehand (the "devices/s per core" goal).
@@ -94,7 +106,7 @@ def main() -> None:
     print(f"outputs written to {work} ({fs_type})")
     print(f"openssl pipeline timed on the first {sample} devices\n")
     for name, rate in rates.items():
-        print(f"  {name:<38} {rate:>10.1f} devices/s")
+        print(f"  {name:<42} {rate:>10.1f} devices/s")
     print("\n  file creation alone, no certpack work (the end-to-end ceiling on this disk):")
     for name, (rate, per_device) in floors.items():
         ceiling = rate / rates["pyca/cryptography script"]
@@ -102,13 +114,15 @@ def main() -> None:
     core_rate = rates["certpack core in-process, 1 thread"]
     print(f"\n  {'certpack core per core (goal >= 50000/s)':<50} {core_rate:>8.0f}/s  {'ok' if core_rate >= 50000 else 'BELOW GOAL'}")
     ratios = {
-        "certpack batch / openssl pipeline (goal >= 100)": rates["certpack batch"] / rates["openssl + xxd pipeline"],
-        "certpack batch / pyca script (goal >= 10)": rates["certpack batch"] / rates["pyca/cryptography script"],
+        "certpack batch / openssl pipeline (goal >= 100)": rates[BATCH_WORKLOAD] / rates["openssl + xxd pipeline"],
+        "certpack batch / pyca script (goal >= 10)": rates[BATCH_WORKLOAD] / rates["pyca/cryptography script"],
+        "batch, every file / pyca script (no goal)": rates[BATCH_ALL] / rates["pyca/cryptography script"],
     }
     ratios["certpack Python / pyca in-process (goal >= 20)"] = rates[py_name] / rates["pyca/cryptography in-process"]
     print()
     for name, ratio in ratios.items():
-        print(f"  {name:<50} {ratio:>8.1f}x  {'ok' if ratio >= float(name.split('>= ')[1].rstrip(')')) else 'BELOW GOAL'}")
+        verdict = "" if ">= " not in name else "ok" if ratio >= float(name.split(">= ")[1].rstrip(")")) else "BELOW GOAL"
+        print(f"  {name:<50} {ratio:>8.1f}x  {verdict}")
     shutil.rmtree(old, ignore_errors=True)
     results = {"devices": n, "outputs": str(work), "file_system": fs_type, "rates": rates, "ratios": ratios, "file_creation_floor": {k: v[0] for k, v in floors.items()}}
     (HERE / "work" / "results.json").write_text(json.dumps(results, indent=2) + "\n")

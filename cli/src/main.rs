@@ -162,7 +162,8 @@ enum Command {
         /// Target name (repeatable).
         #[arg(long, short, required = true)]
         target: Vec<String>,
-        /// Target parameter NAME=VALUE for every device (repeatable).
+        /// Target parameter NAME=VALUE for every device and every target that has it, or TARGET.NAME=VALUE for one
+        /// target (repeatable).
         #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
         params: Vec<String>,
         /// Output folder.
