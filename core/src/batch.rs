@@ -7,6 +7,7 @@
 //! leaves no half-written device; a re-run skips devices whose inputs, targets and outputs are unchanged.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -707,49 +708,70 @@ fn write_device(out: &Path, id: &str, files: &[(String, &[u8])], state: &State) 
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
-        s.to_string()
+        s.into()
     }
 }
 
-/// `summary.csv` and `summary.json` in the output folder.
+/// `summary.csv` and `summary.json` in the output folder, each streamed into a temporary file and renamed into
+/// place (a fleet's summary runs to megabytes: no string of that size is built).
 fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
-    let mut csv = String::from("device,status,certificate_id,expiry,findings,outputs,error\n");
-    for d in &summary.devices {
-        let outputs: Vec<String> = d
-            .outputs
-            .iter()
-            .map(|o| format!("{}={}", o.name, o.sha256))
-            .collect();
-        let row = [
-            d.device.clone(),
-            format!("{:?}", d.status).to_lowercase(),
-            d.certificate_id.clone().unwrap_or_default(),
-            d.expiry.clone().unwrap_or_default(),
-            d.findings.join(";"),
-            outputs.join(";"),
-            d.error.clone().unwrap_or_default(),
-        ];
-        csv.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        csv.push('\n');
-    }
-    let json = summary.to_json();
-    for (name, text) in [("summary.csv", csv), ("summary.json", json)] {
-        let path = out.join(name);
-        let tmp = out.join(format!(".{name}.certpack-tmp"));
-        fs::write(&tmp, text)
-            .and_then(|_| fs::rename(&tmp, &path))
-            .map_err(|e| Error::from(e).in_path(path.display().to_string()))?;
-    }
-    Ok(())
+    write_atomically(out, "summary.csv", |w| {
+        w.write_all(b"device,status,certificate_id,expiry,findings,outputs,error\n")?;
+        for d in &summary.devices {
+            let outputs: Vec<String> = d
+                .outputs
+                .iter()
+                .map(|o| format!("{}={}", o.name, o.sha256))
+                .collect();
+            let status = match d.status {
+                Status::Written => "written",
+                Status::Unchanged => "unchanged",
+                Status::Failed => "failed",
+            };
+            let row = [
+                d.device.as_str(),
+                status,
+                d.certificate_id.as_deref().unwrap_or_default(),
+                d.expiry.as_deref().unwrap_or_default(),
+                &d.findings.join(";"),
+                &outputs.join(";"),
+                d.error.as_deref().unwrap_or_default(),
+            ];
+            for (i, field) in row.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(csv_field(field).as_bytes())?;
+            }
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    write_atomically(out, "summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, summary)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Write `out/name` through `out/.name.certpack-tmp` and a rename, buffered.
+fn write_atomically(
+    out: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let path = out.join(name);
+    let tmp = out.join(format!(".{name}.certpack-tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        w.flush()?;
+        fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| Error::from(e).in_path(path.display().to_string()))
 }
 
 #[cfg(test)]
