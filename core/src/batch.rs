@@ -130,6 +130,14 @@ struct State {
     outputs: Vec<OutputFile>,
 }
 
+/// A folder entry that is a folder, or a link to one (the type comes with the listing; only links are followed).
+fn is_folder(entry: &fs::DirEntry) -> bool {
+    match entry.file_type() {
+        Ok(t) if !t.is_symlink() => t.is_dir(),
+        _ => entry.path().is_dir(),
+    }
+}
+
 /// Find the devices of a fleet folder or manifest (CSV or JSON Lines).
 pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
     let shown = fleet.display().to_string();
@@ -137,8 +145,9 @@ pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
     let devices = if meta.is_dir() {
         let mut dirs: Vec<PathBuf> = fs::read_dir(fleet)
             .map_err(|e| Error::from(e).in_path(&shown))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir() && !file_name(p).starts_with('.'))
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b".") && is_folder(e))
+            .map(|e| e.path())
             .collect();
         dirs.sort();
         dirs.into_iter()
@@ -681,8 +690,14 @@ fn write_device(out: &Path, id: &str, files: &[(String, &[u8])], state: &State) 
     let old = out.join(format!(".certpack-old-{id}-{pid}"));
     let dir = out.join(id);
     let io = |e: std::io::Error, p: &Path| Error::from(e).in_path(p.display().to_string());
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir(&tmp).map_err(|e| io(e, &tmp))?;
+    if let Err(e) = fs::create_dir(&tmp) {
+        // A leftover with this process id (every run starts by removing leftovers): clear it, try once more.
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(io(e, &tmp));
+        }
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir(&tmp).map_err(|e| io(e, &tmp))?;
+    }
     let mut made: Vec<&str> = Vec::new();
     for (name, bytes) in files {
         if let Some((folder, _)) = name.rsplit_once('/') {
@@ -697,15 +712,18 @@ fn write_device(out: &Path, id: &str, files: &[(String, &[u8])], state: &State) 
     }
     let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
     fs::write(tmp.join(STATE_FILE), state_json).map_err(|e| io(e, &tmp))?;
-    let replacing = dir.exists();
-    if replacing {
-        fs::rename(&dir, &old).map_err(|e| io(e, &dir))?;
+    // A new device moves into place in one rename; an earlier folder of the device (the rename fails on a
+    // non-empty folder) is moved aside first and deleted after.
+    match fs::rename(&tmp, &dir) {
+        Ok(()) => Ok(()),
+        Err(e) if !dir.exists() => Err(io(e, &dir)),
+        Err(_) => {
+            fs::rename(&dir, &old).map_err(|e| io(e, &dir))?;
+            fs::rename(&tmp, &dir).map_err(|e| io(e, &dir))?;
+            let _ = fs::remove_dir_all(&old);
+            Ok(())
+        }
     }
-    fs::rename(&tmp, &dir).map_err(|e| io(e, &dir))?;
-    if replacing {
-        let _ = fs::remove_dir_all(&old);
-    }
-    Ok(())
 }
 
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {

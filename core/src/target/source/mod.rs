@@ -471,12 +471,15 @@ pub(crate) fn write_hex(
         let (line, after) = rest.split_at_mut(indent.len() + row.len() * 6 - 2 + end.len());
         rest = after;
         let (head, items) = line.split_at_mut(indent.len());
-        head.copy_from_slice(indent.as_bytes());
+        copy_short(head, indent.as_bytes());
         // Every item but the row's last is `0xNN, ` (6 bytes); the last is `0xNN` followed by the row's end.
         let (&final_byte, leading) = row.split_last().unwrap_or((&0, &[]));
         let (joined, tail) = items.split_at_mut(leading.len() * 6);
-        for (&b, item) in leading.iter().zip(joined.chunks_exact_mut(6)) {
-            item.copy_from_slice(&[b'0', b'x', hex_digit(b >> 4), hex_digit(b & 15), b',', b' ']);
+        // Fixed-size array stores (a `copy_from_slice` per item compiles to a call to `memcpy`).
+        let (joined, _) = joined.as_chunks_mut::<6>();
+        for (&b, item) in leading.iter().zip(joined) {
+            let [hi, lo] = HEX_PAIRS[usize::from(b)];
+            *item = [b'0', b'x', hi, lo, b',', b' '];
         }
         let (item, line_end) = tail.split_at_mut(4);
         item.copy_from_slice(&[
@@ -485,9 +488,33 @@ pub(crate) fn write_hex(
             hex_digit(final_byte >> 4),
             hex_digit(final_byte & 15),
         ]);
-        line_end.copy_from_slice(end.as_bytes());
+        copy_short(line_end, end.as_bytes());
     }
 }
+
+/// `dst.copy_from_slice(src)` for the few bytes of an indent or a line end, without a call to `memcpy` per row.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    match (dst, src) {
+        ([], []) => {}
+        ([d], [s]) => *d = *s,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
+        ([d0, d1, d2, d3], [s0, s1, s2, s3]) => (*d0, *d1, *d2, *d3) = (*s0, *s1, *s2, *s3),
+        (dst, src) => dst.copy_from_slice(src),
+    }
+}
+
+/// The two lowercase hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut pairs = [[0; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [HEX_DIGITS[b >> 4], HEX_DIGITS[b & 15]];
+        b += 1;
+    }
+    pairs
+};
 
 #[inline(always)]
 fn hex_digit(nibble: u8) -> u8 {
