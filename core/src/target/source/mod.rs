@@ -475,11 +475,13 @@ pub(crate) fn write_hex(
         // Every item but the row's last is `0xNN, ` (6 bytes); the last is `0xNN` followed by the row's end.
         let (&final_byte, leading) = row.split_last().unwrap_or((&0, &[]));
         let (joined, tail) = items.split_at_mut(leading.len() * 6);
-        // Fixed-size array stores (a `copy_from_slice` per item compiles to a call to `memcpy`).
-        let (joined, _) = joined.as_chunks_mut::<6>();
-        for (&b, item) in leading.iter().zip(joined) {
-            let [hi, lo] = HEX_PAIRS[usize::from(b)];
-            *item = [b'0', b'x', hi, lo, b',', b' '];
+        // Fixed-size array stores (a `copy_from_slice` per item compiles to a call to `memcpy`); every chunk is 6
+        // bytes, so the conversion never fails.
+        for (&b, item) in leading.iter().zip(joined.chunks_exact_mut(6)) {
+            if let Ok(item) = <&mut [u8; 6]>::try_from(item) {
+                let [hi, lo] = HEX_PAIRS[usize::from(b)];
+                *item = [b'0', b'x', hi, lo, b',', b' '];
+            }
         }
         let (item, line_end) = tail.split_at_mut(4);
         item.copy_from_slice(&[
