@@ -222,10 +222,31 @@ mod fast {
         zeroize::Zeroize::zeroize(&mut t);
         ok == 0xff && bits_ok
     }
+
+    /// Decode full PEM lines, each 64 base64 characters (no padding) and one `\n`, appending 48 bytes per line
+    /// to `out` (reserved beforehand by the caller). False, leaving `out` unspecified, when `text` is not exactly
+    /// such lines. One pass over a whole block, scratch wiped once: no per-line call overhead.
+    pub(crate) fn decode_full_lines(text: &[u8], out: &mut Vec<u8>) -> bool {
+        let mut values = [0u8; LINE];
+        let mut decoded = [0u8; LINE_BYTES];
+        let mut ok = u8::from(text.len() % (LINE + 1) == 0).wrapping_neg();
+        for chunk in text.chunks_exact(LINE + 1) {
+            if let (Ok(line), Some(b'\n')) = (<&[u8; LINE]>::try_from(&chunk[..LINE]), chunk.last())
+            {
+                ok &= decode_line(line, &mut values, &mut decoded);
+                out.extend_from_slice(&decoded);
+            } else {
+                ok = 0;
+            }
+        }
+        crate::wipe::wipe_slice(&mut values);
+        crate::wipe::wipe_slice(&mut decoded);
+        ok == 0xff
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) use fast::{decode_strict, encode_wrapped};
+pub(crate) use fast::{decode_full_lines, decode_strict, encode_wrapped};
 
 /// `base64ct` behind the same two functions: the WebAssembly build's base64 (smaller code, same bytes).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -267,10 +288,20 @@ pub(crate) mod compact {
         out.truncate(start + decoded.unwrap_or(0));
         decoded.is_some()
     }
+
+    /// As the fast `decode_full_lines`: 64-character unpadded lines, each followed by `\n`.
+    pub(crate) fn decode_full_lines(text: &[u8], out: &mut Vec<u8>) -> bool {
+        text.len() % (super::LINE + 1) == 0
+            && text.chunks_exact(super::LINE + 1).all(|chunk| {
+                chunk.last() == Some(&b'\n')
+                    && !chunk.contains(&b'=')
+                    && decode_strict(&chunk[..super::LINE], out)
+            })
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
-pub(crate) use compact::{decode_strict, encode_wrapped};
+pub(crate) use compact::{decode_full_lines, decode_strict, encode_wrapped};
 
 #[cfg(test)]
 mod tests {
@@ -343,6 +374,37 @@ mod tests {
             if decode_strict(&b64, &mut out) {
                 let text = String::from_utf8(b64).unwrap();
                 prop_assert_eq!(Base64::decode_vec(&text).ok(), Some(out));
+            }
+        }
+    }
+
+    proptest! {
+        /// Whole-block decoding of full lines: the data for well-formed lines, and the same verdict as the
+        /// reference (`base64ct` per line, no padding, a line break after each) for damaged ones.
+        #[test]
+        fn full_lines_decode_like_the_reference(
+            lines in 0usize..6,
+            seed in proptest::collection::vec(any::<u8>(), 48 * 6),
+            at in any::<usize>(),
+            with in prop::sample::select(b"A=+/_-9 \n\r\x80".to_vec()),
+            damage: bool,
+        ) {
+            let data = &seed[..lines * 48];
+            let mut text = reference_wrapped(data, "\n");
+            if damage && !text.is_empty() {
+                let at = at % text.len();
+                text[at] = with;
+            }
+            let (mut fast, mut compact) = (Vec::new(), Vec::new());
+            let fast_ok = decode_full_lines(&text, &mut fast);
+            let compact_ok = compact::decode_full_lines(&text, &mut compact);
+            prop_assert_eq!(fast_ok, compact_ok);
+            if !damage {
+                prop_assert!(fast_ok);
+                prop_assert_eq!(&fast[..], data);
+            }
+            if fast_ok {
+                prop_assert_eq!(fast, compact);
             }
         }
     }

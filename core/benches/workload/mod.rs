@@ -1,7 +1,9 @@
 //! The reference per-device workload of the fleet benchmark (issue 9, docs/performance.md), shared by the
 //! criterion bench and the profiling example: load leaf + key + root PEM, check the key matches, produce the
 //! certificate / key / root DER, the PKCS#8 key, ONE C header with the three arrays (`c-array`), the ESP32-AT
-//! bins (`esp32-at`), the Quectel upload payloads with their `+QFUPL` checksums, and the certificate ID.
+//! bins (`esp32-at` with `set=client`: `client_cert`, `client_key`, `client_ca`, the bins the pyca/cryptography
+//! script and `bench/compare`'s batch write), the Quectel upload payloads with their `+QFUPL` checksums, and the
+//! certificate ID.
 
 #![allow(dead_code)]
 
@@ -137,7 +139,11 @@ pub fn device(inputs: &[Input]) -> Result<Outputs> {
         root_der: root.der().to_vec(),
         key_pkcs8: key.pkcs8_der(),
         c_header: certpack::target::pack(&bundle, "c-array", &Params::new())?,
-        esp32_at: certpack::target::pack(&bundle, "esp32-at", &Params::new())?,
+        esp32_at: certpack::target::pack(
+            &bundle,
+            "esp32-at",
+            &Params::new().with("set", "client"),
+        )?,
         quectel: quectel_payloads(&bundle)?,
         certificate_id: leaf.aws_certificate_id(),
     })

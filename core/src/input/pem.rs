@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use base64ct::{Base64, Encoding};
 use zeroize::Zeroizing;
 
+use crate::base64::LINE;
 use crate::wipe::{wipe, SecretBytes};
 
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -137,30 +138,44 @@ fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, u
     if bytes.first() != Some(&b'\n') {
         return None;
     }
-    let mut der = SecretBytes::default();
-    let mut pos = 1;
-    let mut last_line_seen = false;
-    loop {
-        if bytes.get(pos) == Some(&b'-') {
-            let ends = !der.is_empty() && rest[pos..].starts_with(end_marker);
-            return ends.then_some((der, pos));
-        }
-        if last_line_seen {
-            return None;
-        }
-        let len = rest.get(pos..)?.find('\n').filter(|&n| n <= 64)?;
-        let line = &bytes[pos..pos + len];
+    // The full lines (64 characters and a line break, no padding), then a shorter or padded last line, then the
+    // END marker.
+    let start = 1;
+    let mut pos = start;
+    while bytes.get(pos + LINE) == Some(&b'\n')
+        && bytes[pos] != b'-'
+        && bytes[pos + LINE - 1] != b'='
+        && !bytes[pos..pos + LINE].contains(&b'\n')
+    {
+        pos += LINE + 1;
+    }
+    let full = pos;
+    let last = if bytes.get(pos) == Some(&b'-') {
+        0
+    } else {
+        let len = rest.get(pos..)?.find('\n').filter(|&n| n <= LINE)?;
         if len == 0 || len % 4 != 0 {
             return None;
         }
-        last_line_seen = len < 64 || line.last() == Some(&b'=');
-        let out = der.vec_mut();
-        crate::wipe::reserve(out, len / 4 * 3);
-        if !crate::base64::decode_strict(line, out) {
-            return None;
-        }
-        pos += len + 1;
+        len
+    };
+    let end = if last == 0 { pos } else { pos + last + 1 };
+    if end == start || !rest.get(end..)?.starts_with(end_marker) {
+        return None;
     }
+    let mut der = SecretBytes::default();
+    let out = der.vec_mut();
+    crate::wipe::reserve(
+        out,
+        (full - start) / (LINE + 1) * (LINE / 4 * 3) + last / 4 * 3,
+    );
+    if !crate::base64::decode_full_lines(&bytes[start..full], out) {
+        return None;
+    }
+    if last > 0 && !crate::base64::decode_strict(&bytes[pos..pos + last], out) {
+        return None;
+    }
+    Some((der, end))
 }
 
 /// Where `marker` first occurs in `rest`. A PEM body holds no `-`, so the first `-` is nearly always the END
