@@ -337,6 +337,8 @@ pub struct PrivateKey {
     pkcs8: Zeroizing<Vec<u8>>,
     traditional: Option<Zeroizing<Vec<u8>>>,
     public: PublicKey,
+    /// [`PrivateKey::traditional_pem`], encoded once when first asked for (targets and module scripts share it).
+    traditional_pem: std::sync::OnceLock<Zeroizing<String>>,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -408,6 +410,19 @@ impl PrivateKey {
             (KeyAlgorithm::Ec { .. }, Some(_)) => crate::encode::EC_PRIVATE_KEY,
             _ => crate::encode::PRIVATE_KEY,
         }
+    }
+    /// [`PrivateKey::traditional_der`] as PEM under [`PrivateKey::traditional_label`] (LF, final newline),
+    /// encoded on first use and kept (wiped with the key).
+    pub fn traditional_pem(&self) -> Result<&str> {
+        if let Some(text) = self.traditional_pem.get() {
+            return Ok(text);
+        }
+        let text = Zeroizing::new(crate::encode::pem(
+            self.traditional_label(),
+            self.traditional.as_deref().unwrap_or(&self.pkcs8),
+            Default::default(),
+        )?);
+        Ok(self.traditional_pem.get_or_init(|| text))
     }
     /// The key in the container it arrived in (an encrypted key comes back decrypted, as PKCS#8).
     pub fn original_der(&self) -> Zeroizing<Vec<u8>> {
@@ -496,6 +511,7 @@ impl PrivateKey {
             pkcs8,
             traditional: Some(pkcs1),
             public: PublicKey::new(rsa_spki(&public)?, KeyAlgorithm::Rsa { bits }),
+            traditional_pem: Default::default(),
         })
     }
 
@@ -559,6 +575,7 @@ impl PrivateKey {
             pkcs8,
             traditional: Some(sec1),
             public: PublicKey::new(ec_spki(curve_oid, &point)?, algorithm),
+            traditional_pem: Default::default(),
         })
     }
 

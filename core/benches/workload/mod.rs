@@ -9,7 +9,6 @@
 
 use std::path::Path;
 
-use certpack::encode::{self, PemStyle};
 use certpack::{integrity, Bundle, Error, ErrorKind, Input, LoadOptions, Params, Result};
 use zeroize::Zeroizing;
 
@@ -91,17 +90,12 @@ pub fn quectel_payloads(bundle: &Bundle) -> Result<Vec<Upload>> {
     let leaf = bundle.require_leaf("bench")?;
     let key = bundle.require_key("bench")?;
     let root = bundle.require_root("bench")?;
-    let style = PemStyle::default();
     // Certificates as PEM through the kept text (`Certificate::pem`), as the targets do.
     let mut client = leaf.pem()?.to_string();
     for c in bundle.chain().filter_map(|i| i.certificate()) {
         client.push_str(c.pem()?);
     }
-    let key_pem = Zeroizing::new(encode::pem(
-        key.traditional_label(),
-        &key.traditional_der(),
-        style,
-    )?);
+    let key_pem = key.traditional_pem()?;
     let payloads = [
         (
             "cacert.pem",

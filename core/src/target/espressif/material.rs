@@ -199,6 +199,18 @@ fn key_bytes(key: &PrivateKey, options: Options) -> Result<Zeroizing<Vec<u8>>> {
     } else {
         encode::EC_PRIVATE_KEY
     };
+    let traditional = match options.key_format {
+        KeyFormat::AsGiven => matches!(key.form(), KeyForm::Pkcs1 | KeyForm::Sec1),
+        KeyFormat::Traditional => rsa || key.algorithm().family() == "ec",
+        KeyFormat::Pkcs8 => false,
+    };
+    // The key's kept PEM text (shared with the module targets) when that is what goes in.
+    if options.content == Content::Pem
+        && traditional
+        && key.traditional_label() == traditional_label
+    {
+        return Ok(Zeroizing::new(key.traditional_pem()?.as_bytes().to_vec()));
+    }
     let (der, label) = match options.key_format {
         KeyFormat::AsGiven => match key.form() {
             KeyForm::Pkcs1 | KeyForm::Sec1 => (key.original_der(), traditional_label),

@@ -99,8 +99,8 @@ pub(crate) enum Auth<'a> {
         leaf: &'a Certificate,
         /// Intermediates in issuing order (sent after the leaf where the family takes a chain).
         chain: Vec<&'a Certificate>,
-        /// The key in its traditional DER (PKCS#1 for RSA, SEC1 for EC).
-        key_der: Zeroizing<Vec<u8>>,
+        /// The private key, used in its traditional DER (PKCS#1 for RSA, SEC1 for EC).
+        key: &'a crate::key::PrivateKey,
         /// PEM label of that DER.
         key_label: &'static str,
     },
@@ -371,20 +371,20 @@ impl<'a> Plan<'a> {
 
     /// The private key as PEM (PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`, no parameters block).
     pub fn key_pem(&self, eol: Eol) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let Auth::X509 {
-            key_der, key_label, ..
-        } = &self.auth
-        else {
+        let Auth::X509 { key, key_label, .. } = &self.auth else {
             return Ok(None);
         };
-        let text = Zeroizing::new(encode::pem(
-            key_label,
-            key_der,
-            PemStyle {
-                eol,
-                final_newline: true,
-            },
-        )?);
+        let style = PemStyle {
+            eol,
+            final_newline: true,
+        };
+        // The key's kept PEM when it is this text (the usual LF case); encoded here otherwise.
+        if style == PemStyle::default() && *key_label == key.traditional_label() {
+            return Ok(Some(Zeroizing::new(
+                key.traditional_pem()?.as_bytes().to_vec(),
+            )));
+        }
+        let text = Zeroizing::new(encode::pem(key_label, &key.traditional_der(), style)?);
         Ok(Some(Zeroizing::new(text.as_bytes().to_vec())))
     }
 
@@ -438,7 +438,7 @@ fn x509_auth<'a>(bundle: &'a Bundle, target: &str, support: Support) -> Result<A
     Ok(Auth::X509 {
         leaf,
         chain,
-        key_der: key.traditional_der(),
+        key,
         key_label,
     })
 }
