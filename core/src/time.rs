@@ -63,16 +63,26 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match der::DateTime::from_unix_duration(Duration::from_secs(self.0.max(0) as u64)) {
-            Ok(dt) => write!(
-                f,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                dt.year(),
-                dt.month(),
-                dt.day(),
-                dt.hour(),
-                dt.minutes(),
-                dt.seconds()
-            ),
+            Ok(dt) => {
+                // `YYYY-MM-DDTHH:MM:SSZ` written digit by digit (the C headers print several per device; the
+                // formatting machinery cost more than the date arithmetic).
+                let mut text = *b"0000-00-00T00:00:00Z";
+                let fields = [
+                    (0, 4, u32::from(dt.year())),
+                    (5, 2, u32::from(dt.month())),
+                    (8, 2, u32::from(dt.day())),
+                    (11, 2, u32::from(dt.hour())),
+                    (14, 2, u32::from(dt.minutes())),
+                    (17, 2, u32::from(dt.seconds())),
+                ];
+                for (at, width, mut value) in fields {
+                    for digit in text[at..at + width].iter_mut().rev() {
+                        *digit = b'0' + (value % 10) as u8;
+                        value /= 10;
+                    }
+                }
+                f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+            }
             Err(_) => write!(f, "@{}", self.0),
         }
     }
@@ -97,5 +107,26 @@ mod tests {
             "1970-01-01T00:00:00Z"
         );
         assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn prints_like_the_formatting_machinery() {
+        let mut secs: u64 = 0;
+        // Every few days from 1970 to 9999, plus odd hours, minutes and seconds.
+        while secs < 253_402_300_800 {
+            let dt = der::DateTime::from_unix_duration(Duration::from_secs(secs)).unwrap();
+            let want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minutes(),
+                dt.seconds()
+            );
+            assert_eq!(Timestamp(secs as i64).to_string(), want);
+            secs += 86_400 * 3 + 3_661;
+        }
+        assert_eq!(Timestamp(253_402_300_800).to_string(), "@253402300800");
     }
 }
