@@ -2,7 +2,6 @@
 //! the prompt, the response to expect and a timeout. Rendered as a commented text script and as JSON steps that
 //! a factory script can drive a serial port from.
 
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// Raw bytes sent after the module's prompt (`>` or `CONNECT`).
@@ -97,30 +96,6 @@ pub struct Script {
     pub steps: Vec<Step>,
 }
 
-#[derive(Serialize)]
-struct JsonStep<'a> {
-    command: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload_file: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload_base64: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload_length: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    prompt: Option<&'a str>,
-    expect: &'a str,
-    timeout_ms: u32,
-    may_fail: bool,
-    comment: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonScript<'a> {
-    title: &'a str,
-    line_ending: &'static str,
-    steps: Vec<JsonStep<'a>>,
-}
-
 impl Script {
     /// A new, empty script.
     pub fn new(title: impl Into<String>) -> Script {
@@ -178,15 +153,186 @@ impl Script {
         out
     }
 
-    /// JSON steps (payloads as base64 and by file name) for a factory script.
+    /// JSON steps (payloads as base64 and by file name) for a factory script: pretty JSON with two-space indents,
+    /// as `serde_json::to_string_pretty` prints it (tested against it). Written directly into a buffer of the
+    /// exact size, with payloads base64-encoded in place: no string is escaped twice or grown by copying, so no
+    /// partial copy of a key is left behind in freed memory.
     pub fn to_json(&self) -> String {
-        let steps = self
+        let mut size = json::Count(0);
+        self.write_json(&mut size);
+        let mut out = Vec::with_capacity(size.0);
+        self.write_json(&mut out);
+        // Only `&str` text, escapes and base64 went in: always UTF-8.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    fn write_json(&self, out: &mut impl json::Sink) {
+        out.bytes(b"{\n  \"title\": ");
+        json::string(out, &self.title);
+        out.bytes(b",\n  \"line_ending\": \"\\r\",\n  \"steps\": [");
+        for (n, step) in self.steps.iter().enumerate() {
+            out.bytes(if n == 0 { b"\n    {" } else { b",\n    {" });
+            out.bytes(b"\n      \"command\": ");
+            json::string(out, &step.command);
+            if let Some(p) = &step.payload {
+                out.bytes(b",\n      \"payload_file\": ");
+                json::string(out, &p.file);
+                out.bytes(b",\n      \"payload_base64\": \"");
+                out.base64(&p.bytes);
+                out.bytes(b"\",\n      \"payload_length\": ");
+                out.bytes(p.bytes.len().to_string().as_bytes());
+                out.bytes(b",\n      \"prompt\": ");
+                json::string(out, &p.prompt);
+            }
+            out.bytes(b",\n      \"expect\": ");
+            json::string(out, &step.expect);
+            out.bytes(b",\n      \"timeout_ms\": ");
+            out.bytes(step.timeout_ms.to_string().as_bytes());
+            out.bytes(if step.may_fail {
+                b",\n      \"may_fail\": true"
+            } else {
+                b",\n      \"may_fail\": false"
+            });
+            out.bytes(b",\n      \"comment\": ");
+            json::string(out, &step.comment);
+            out.bytes(b"\n    }");
+        }
+        out.bytes(if self.steps.is_empty() {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        });
+    }
+
+    /// True when any payload holds key material (the files then say so).
+    pub fn has_secret(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.payload.as_ref().is_some_and(|p| p.secret))
+    }
+}
+
+/// The pieces of [`Script::to_json`]: a sink that counts or writes, and JSON string escaping exactly as
+/// `serde_json` does it (`\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`, nothing else).
+mod json {
+    pub(super) trait Sink {
+        fn bytes(&mut self, bytes: &[u8]);
+        /// `data` as unwrapped padded base64 (never needs escaping).
+        fn base64(&mut self, data: &[u8]);
+    }
+
+    /// Counts what would be written.
+    pub(super) struct Count(pub usize);
+
+    impl Sink for Count {
+        fn bytes(&mut self, bytes: &[u8]) {
+            self.0 += bytes.len();
+        }
+        fn base64(&mut self, data: &[u8]) {
+            self.0 += crate::base64::wrapped_len(data.len(), 0);
+        }
+    }
+
+    impl Sink for Vec<u8> {
+        fn bytes(&mut self, bytes: &[u8]) {
+            self.extend_from_slice(bytes);
+        }
+        fn base64(&mut self, data: &[u8]) {
+            crate::base64::encode_wrapped(data, b"", self);
+        }
+    }
+
+    /// `text` as a quoted JSON string.
+    pub(super) fn string(out: &mut impl Sink, text: &str) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.bytes(b"\"");
+        let bytes = text.as_bytes();
+        let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        let mut plain = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Whole runs of 16 plain characters at a time (the check vectorises; most text has no escapes).
+            while let Some(run) = bytes.get(i..i + 16) {
+                if run.iter().fold(false, |any, &b| any | needs_escape(b)) {
+                    break;
+                }
+                i += 16;
+            }
+            let Some(&b) = bytes.get(i) else {
+                break;
+            };
+            i += 1;
+            let unicode;
+            let escaped: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..=0x1f => {
+                    unicode = [
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[usize::from(b >> 4)],
+                        HEX[usize::from(b & 15)],
+                    ];
+                    &unicode
+                }
+                _ => continue,
+            };
+            out.bytes(&bytes[plain..i - 1]);
+            out.bytes(escaped);
+            plain = i;
+        }
+        out.bytes(&bytes[plain..]);
+        out.bytes(b"\"");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde::Serialize;
+
+    /// The shape `to_json` writes, serialized by `serde_json` (the reference for its bytes).
+    #[derive(Serialize)]
+    struct JsonStep<'a> {
+        command: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload_file: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload_base64: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload_length: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prompt: Option<&'a str>,
+        expect: &'a str,
+        timeout_ms: u32,
+        may_fail: bool,
+        comment: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct JsonScript<'a> {
+        title: &'a str,
+        line_ending: &'static str,
+        steps: Vec<JsonStep<'a>>,
+    }
+
+    fn reference(script: &Script) -> String {
+        use base64ct::{Base64, Encoding};
+        let steps = script
             .steps
             .iter()
             .map(|s| JsonStep {
                 command: &s.command,
                 payload_file: s.payload.as_ref().map(|p| p.file.as_str()),
-                payload_base64: s.payload.as_ref().map(|p| crate::base64::encode(&p.bytes)),
+                payload_base64: s.payload.as_ref().map(|p| Base64::encode_string(&p.bytes)),
                 payload_length: s.payload.as_ref().map(|p| p.bytes.len()),
                 prompt: s.payload.as_ref().map(|p| p.prompt.as_str()),
                 expect: &s.expect,
@@ -195,20 +341,68 @@ impl Script {
                 comment: &s.comment,
             })
             .collect();
-        let mut text = serde_json::to_string_pretty(&JsonScript {
-            title: &self.title,
+        let json = JsonScript {
+            title: &script.title,
             line_ending: "\r",
             steps,
-        })
-        .unwrap_or_else(|_| "{}".into());
-        text.push('\n');
-        text
+        };
+        serde_json::to_string_pretty(&json).unwrap() + "\n"
     }
 
-    /// True when any payload holds key material (the files then say so).
-    pub fn has_secret(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| s.payload.as_ref().is_some_and(|p| p.secret))
+    #[test]
+    fn json_is_serde_json_pretty() {
+        let mut script = Script::new("empty");
+        assert_eq!(script.to_json(), reference(&script));
+        let every_escape: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
+        script.steps.push(Step::new(
+            "AT+QFUPL=\"cacert.pem\",1188,60",
+            "upload \\ \"the\" root",
+        ));
+        script.steps.push(
+            Step::new(every_escape.clone(), every_escape.clone())
+                .expect(every_escape.clone())
+                .payload(
+                    "a\"b.pem",
+                    &[0, 1, 2, 0xff, 0xfe],
+                    every_escape.as_str(),
+                    true,
+                )
+                .timeout_ms(u32::MAX)
+                .may_fail(),
+        );
+        script
+            .steps
+            .push(Step::new("", "").payload("", &[], "", false).timeout_ms(0));
+        assert_eq!(script.to_json(), reference(&script));
+    }
+
+    proptest! {
+        #[test]
+        fn json_matches_serde_json_for_any_text(
+            texts in proptest::collection::vec(any::<String>(), 5),
+            payload in proptest::collection::vec(any::<u8>(), 0..100),
+            with_payload: bool,
+        ) {
+            let mut script = Script::new(texts[0].clone());
+            let mut step = Step::new(texts[1].clone(), texts[2].clone()).expect(texts[3].clone());
+            if with_payload {
+                step = step.payload(texts[4].clone(), &payload, texts[0].clone(), false);
+            }
+            script.steps.push(step);
+            script.steps.push(Step::new(texts[4].clone(), ""));
+            prop_assert_eq!(script.to_json(), reference(&script));
+        }
+
+        /// Long plain runs with escapes anywhere (the 16-character fast path and its edges).
+        #[test]
+        fn json_escapes_at_every_position(parts in proptest::collection::vec(
+            prop::sample::select(vec!["a", "abcdefghijklmnop", "\"", "\\", "\n", "\u{1}", "\u{1f}", "é", " ", "\u{7f}"]),
+            0..40,
+        )) {
+            let text = parts.concat();
+            let mut script = Script::new(text.clone());
+            script.steps.push(Step::new(text.clone(), text));
+            prop_assert_eq!(script.to_json(), reference(&script));
+        }
     }
 }
