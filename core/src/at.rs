@@ -114,7 +114,18 @@ impl Script {
     /// The commented text script: `#` comments, each command on its line, the expected response and payload size
     /// in comments. LF line endings (commands are sent with CR by the terminal or driver).
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
+        // Sized up front so the text is never grown by copying: commands can hold a key (nRF91 writes PEM inline),
+        // and a grown buffer would leave a partial copy in freed memory.
+        let lines = |text: &str| text.len() + 3 * (text.matches('\n').count() + 1);
+        let mut capacity = lines(&self.title) + 128;
+        capacity += self.preamble.iter().map(|l| lines(l)).sum::<usize>();
+        for step in &self.steps {
+            capacity += lines(&step.comment) + step.command.len() + step.expect.len() + 128;
+            if let Some(p) = &step.payload {
+                capacity += p.prompt.len() + p.file.len() + 96;
+            }
+        }
+        let mut out = String::with_capacity(capacity);
         let comment = |out: &mut String, line: &str| {
             out.push_str("# ");
             out.push_str(line);
@@ -150,6 +161,7 @@ impl Script {
             }
             out.push('\n');
         }
+        debug_assert!(out.len() <= capacity, "script text outgrew its estimate");
         out
     }
 
