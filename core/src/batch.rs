@@ -497,30 +497,47 @@ fn select_files(
         }
         any
     };
-    let mut all_names = Vec::new();
-    let (mut manifests, mut readmes) = (Vec::new(), Vec::new());
-    for (target, artifacts) in packed.iter_mut() {
-        all_names.extend(
-            artifacts
+    // Decide every file first (the error lists them all), then drop the unwanted ones.
+    let keep: Vec<(Vec<bool>, bool, bool)> = packed
+        .iter()
+        .map(|(target, artifacts)| {
+            let files = artifacts
                 .files
                 .iter()
-                .map(|a| format!("{target}/{}", a.name)),
-        );
-        all_names.push(format!("{target}/manifest.json"));
-        all_names.push(format!("{target}/README.txt"));
-        artifacts.files.retain(|a| wanted(target, &a.name));
-        manifests.push(wanted(target, "manifest.json"));
-        readmes.push(wanted(target, "README.txt"));
-    }
+                .map(|a| wanted(target, &a.name))
+                .collect();
+            (
+                files,
+                wanted(target, "manifest.json"),
+                wanted(target, "README.txt"),
+            )
+        })
+        .collect();
     if let Some((pattern, _)) = patterns.iter().zip(&used).find(|(_, used)| !**used) {
+        let outputs: Vec<String> = packed
+            .iter()
+            .flat_map(|(target, artifacts)| {
+                let names = artifacts.files.iter().map(|a| a.name.as_str());
+                names
+                    .chain(["manifest.json", "README.txt"])
+                    .map(move |name| format!("{target}/{name}"))
+            })
+            .collect();
         return Err(Error::new(
             ErrorKind::InvalidArgument,
             format!("the file pattern \"{pattern}\" matches none of this device's outputs"),
             format!(
                 "patterns match <target>/<file> or a bare file name; the outputs are: {}",
-                all_names.join(", ")
+                outputs.join(", ")
             ),
         ));
+    }
+    let (mut manifests, mut readmes) = (Vec::new(), Vec::new());
+    for ((_, artifacts), (files, manifest, readme)) in packed.iter_mut().zip(keep) {
+        let mut wanted = files.into_iter();
+        artifacts.files.retain(|_| wanted.next().unwrap_or(false));
+        manifests.push(manifest);
+        readmes.push(readme);
     }
     Ok((manifests, readmes))
 }
