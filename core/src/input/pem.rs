@@ -130,8 +130,9 @@ fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
 }
 
 /// The common case in one pass: a block body in OpenSSL's layout (a line break after the BEGIN marker, lines of
-/// 64 base64 characters, a shorter or padded last one, each ending with a line break, then `end_marker`), decoded
-/// line by line. Returns the DER and the body's length. Such a body gets no layout note and has no headers; `None`
+/// 64 base64 characters, a shorter or padded last one, each ending with a line break, then `end_marker`): the
+/// layout is checked first, then the full lines are decoded in one pass and the last line after them. Returns the
+/// DER and the body's length. Such a body gets no layout note and has no headers; `None`
 /// sends anything else through the general path, which finds the same blocks and reports every problem.
 fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, usize)> {
     let bytes = rest.as_bytes();
