@@ -154,7 +154,7 @@ enum Command {
     },
     /// Pack a whole fleet: a folder of device folders, or a CSV/JSONL manifest; one output folder per device.
     #[command(
-        after_help = "Examples:\n  certpack batch fleet/ --target esp32-at --target quectel -o out\n  certpack batch devices.csv --target der -o out\n  certpack batch fleet/ -t der -t esp32-at -p set=client --files '*.der' --files 'esp32-at/*.bin' -o out\n\nCSV manifest: device_id,inputs[,param:NAME...] (inputs separated by ';', relative to the CSV).\nJSONL manifest: {\"device_id\": \"d1\", \"inputs\": [\"d1/cert.pem\", \"d1/key.pem\"], \"params\": {}} per line.\nExit code 7 when some devices failed (see summary.csv); the others are complete."
+        after_help = "Examples:\n  certpack batch fleet/ --target esp32-at --target quectel -o out\n  certpack batch devices.csv --target der -o out\n  certpack batch fleet/ -t der -t esp32-at --files '*.der' --files 'esp32-at/client_*' -o out\n\nCSV manifest: device_id,inputs[,param:NAME...] (inputs separated by ';', relative to the CSV).\nJSONL manifest: {\"device_id\": \"d1\", \"inputs\": [\"d1/cert.pem\", \"d1/key.pem\"], \"params\": {}} per line.\nExit code 7 when some devices failed (see summary.csv); the others are complete."
     )]
     Batch {
         /// Fleet folder (one sub-folder per device) or manifest (.csv or .jsonl).
