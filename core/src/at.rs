@@ -256,7 +256,6 @@ mod json {
 
     /// `text` as a quoted JSON string.
     pub(super) fn string(out: &mut impl Sink, text: &str) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         out.bytes(b"\"");
         let bytes = text.as_bytes();
         let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
@@ -289,8 +288,8 @@ mod json {
                         b'u',
                         b'0',
                         b'0',
-                        HEX[usize::from(b >> 4)],
-                        HEX[usize::from(b & 15)],
+                        crate::cert::HEX_DIGITS[usize::from(b >> 4)],
+                        crate::cert::HEX_DIGITS[usize::from(b & 15)],
                     ];
                     &unicode
                 }

@@ -13,14 +13,16 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::key::PublicKey;
 use crate::time::Timestamp;
 
+/// The lowercase hex digits, by value.
+pub(crate) const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()
         .fold(String::with_capacity(bytes.len() * 2), |mut s, &b| {
-            s.push(char::from(DIGITS[usize::from(b >> 4)]));
-            s.push(char::from(DIGITS[usize::from(b & 15)]));
+            s.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+            s.push(char::from(HEX_DIGITS[usize::from(b & 15)]));
             s
         })
 }

@@ -442,8 +442,6 @@ pub(crate) fn text_for(blobs: &[Blob]) -> Text {
     Text::with_capacity(blobs.iter().map(|b| b.bytes.len() * 25 / 4).sum::<usize>() + 4096)
 }
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
 /// Write `bytes` as `0xNN` items, `per_line` per line: each line is `indent`, the items joined by `, `, then
 /// `line_end` (`last_end` after the last line). Nothing is written for no bytes.
 pub(crate) fn write_hex(
@@ -484,12 +482,8 @@ pub(crate) fn write_hex(
             }
         }
         let (item, line_end) = tail.split_at_mut(4);
-        item.copy_from_slice(&[
-            b'0',
-            b'x',
-            hex_digit(final_byte >> 4),
-            hex_digit(final_byte & 15),
-        ]);
+        let [hi, lo] = HEX_PAIRS[usize::from(final_byte)];
+        item.copy_from_slice(&[b'0', b'x', hi, lo]);
         copy_short(line_end, end.as_bytes());
     }
 }
@@ -509,6 +503,7 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
 
 /// The two lowercase hex digits of every byte value.
 const HEX_PAIRS: [[u8; 2]; 256] = {
+    use crate::cert::HEX_DIGITS;
     let mut pairs = [[0; 2]; 256];
     let mut b = 0;
     while b < 256 {
@@ -517,11 +512,6 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
     }
     pairs
 };
-
-#[inline(always)]
-fn hex_digit(nibble: u8) -> u8 {
-    HEX_DIGITS[usize::from(nibble & 15)]
-}
 
 // ---- parameters shared by the source targets ----
 

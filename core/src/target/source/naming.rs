@@ -157,7 +157,7 @@ pub fn rust_escape(text: &[u8], out: &mut String) {
 }
 
 fn hex_digit(n: u8) -> char {
-    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
+    char::from(crate::cert::HEX_DIGITS[usize::from(n & 15)])
 }
 
 /// Split text into lines, each keeping its line ending (`\n` or `\r\n`); a last line without ending is kept too.
