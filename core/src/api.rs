@@ -333,10 +333,9 @@ impl OutputFile {
 
     /// SHA-256 of the bytes, lowercase hex.
     pub fn sha256(&self) -> String {
-        use sha2::{Digest, Sha256};
         self.known_sha256
             .clone()
-            .unwrap_or_else(|| crate::cert::hex(&Sha256::digest(&self.bytes[..])))
+            .unwrap_or_else(|| crate::cert::sha256_hex(&self.bytes))
     }
 
     /// True when the file is UTF-8 text without control characters other than tab, CR and LF (worth previewing).

@@ -4,10 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
-
-use crate::cert::hex;
 
 /// One output file.
 #[derive(Clone, Serialize)]
@@ -108,7 +105,7 @@ impl Artifact {
     }
     /// SHA-256 of the bytes, lowercase hex.
     pub fn sha256_hex(&self) -> String {
-        hex(&Sha256::digest(&self.bytes[..]))
+        crate::cert::sha256_hex(&self.bytes)
     }
 }
 

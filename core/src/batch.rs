@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bundle::Bundle;
-use crate::cert::hex;
+use crate::cert::{hex, sha256_hex};
 use crate::check::{self, PackOptions, Severity};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{Input, LoadOptions};
@@ -451,7 +451,7 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
             files.push((format!("{name}/{file}"), bytes));
             outputs.push(OutputFile {
                 name: format!("{name}/{file}"),
-                sha256: hex(&Sha256::digest(bytes)),
+                sha256: sha256_hex(bytes),
             });
         }
     }
@@ -695,7 +695,7 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
         // An output may be a key file: read it into a zeroizing buffer.
         fs::read(dir.join(&o.name))
             .map(zeroize::Zeroizing::new)
-            .is_ok_and(|b| hex(&Sha256::digest(&b[..])) == o.sha256)
+            .is_ok_and(|b| sha256_hex(&b) == o.sha256)
     });
     intact.then_some(state)
 }

@@ -16,6 +16,11 @@ use crate::time::Timestamp;
 /// The lowercase hex digits, by value.
 pub(crate) const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// SHA-256 of `bytes` as lowercase hex (the hash every manifest and summary lists).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes
