@@ -113,11 +113,18 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The summary as pretty JSON with a final newline (what `summary.json` holds).
+    /// Write the summary as pretty JSON with a final newline (what `summary.json` holds).
+    pub fn write_json(&self, mut out: impl Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
+    }
+
+    /// [`Summary::write_json`] into a string.
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
-        json.push('\n');
-        json
+        let mut json = Vec::new();
+        // Writing into memory does not fail, and serde_json writes UTF-8.
+        let _ = self.write_json(&mut json);
+        String::from_utf8(json).unwrap_or_default()
     }
 }
 
@@ -610,16 +617,15 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 /// `NAME` for every target that has it, then `TARGET.NAME` for that target alone (e.g. `der.key-format=pkcs8`
 /// while the other targets keep theirs).
 fn params_for(name: &str, target: &dyn target::Target, params: &Params) -> Params {
-    let knows = |k: &str| target.params().iter().any(|p| p.name == k);
     let mut out = Params::new();
     for (k, v) in params.iter() {
-        if !k.contains('.') && knows(k) {
+        if !k.contains('.') && target::has_param(target, k) {
             out.set(k, v);
         }
     }
     for (k, v) in params.iter() {
         if let Some((t, k)) = k.split_once('.') {
-            if t == name && knows(k) {
+            if t == name && target::has_param(target, k) {
                 out.set(k, v);
             }
         }
@@ -630,8 +636,7 @@ fn params_for(name: &str, target: &dyn target::Target, params: &Params) -> Param
 /// Refuse a parameter none of the batch's targets knows: silently ignored, a mistyped `key-fromat` would write a
 /// whole fleet in the wrong form.
 fn check_params(params: &Params, targets: &[String]) -> Result<()> {
-    let knows =
-        |t: &str, k: &str| target::find(t).is_ok_and(|t| t.params().iter().any(|p| p.name == k));
+    let knows = |t: &str, k: &str| target::find(t).is_ok_and(|t| target::has_param(t, k));
     for (k, _) in params.iter() {
         let known = match k.split_once('.') {
             Some((t, k)) => targets.iter().any(|n| n == t) && knows(t, k),
@@ -786,10 +791,7 @@ fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
         }
         Ok(())
     })?;
-    write_atomically(out, "summary.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, summary)?;
-        w.write_all(b"\n")
-    })
+    write_atomically(out, "summary.json", |w| summary.write_json(w))
 }
 
 /// Write `out/name` through `out/.name.certpack-tmp` and a rename, buffered.

@@ -188,10 +188,15 @@ pub fn find(name: &str) -> Result<&'static dyn Target> {
     })
 }
 
+/// Whether `target` takes a parameter called `name`.
+pub fn has_param(target: &dyn Target, name: &str) -> bool {
+    target.params().iter().any(|p| p.name == name)
+}
+
 /// Check `params` against the target's specs: unknown names are an error (a typo must not pass silently).
 pub fn validate_params(target: &dyn Target, params: &Params) -> Result<()> {
     for (name, _) in params.iter() {
-        if !target.params().iter().any(|p| p.name == name) {
+        if !has_param(target, name) {
             let known: Vec<&str> = target.params().iter().map(|p| p.name).collect();
             let hint = if known.is_empty() {
                 format!("target {} takes no parameters", target.name())
