@@ -18,7 +18,7 @@ use crate::bundle::Bundle;
 use crate::cert::{hex, sha256_hex};
 use crate::check::{self, PackOptions, Severity};
 use crate::error::{Error, ErrorKind, Result};
-use crate::input::{Input, LoadOptions};
+use crate::input::{entry_type, Input, LoadOptions};
 use crate::target::{self, Params};
 use crate::time::Timestamp;
 
@@ -137,14 +137,6 @@ struct State {
     outputs: Vec<OutputFile>,
 }
 
-/// A folder entry that is a folder, or a link to one (the type comes with the listing; only links are followed).
-fn is_folder(entry: &fs::DirEntry) -> bool {
-    match entry.file_type() {
-        Ok(t) if !t.is_symlink() => t.is_dir(),
-        _ => entry.path().is_dir(),
-    }
-}
-
 /// Find the devices of a fleet folder or manifest (CSV or JSON Lines).
 pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
     let shown = fleet.display().to_string();
@@ -153,7 +145,10 @@ pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
         let mut dirs: Vec<PathBuf> = fs::read_dir(fleet)
             .map_err(|e| Error::from(e).in_path(&shown))?
             .filter_map(|e| e.ok())
-            .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b".") && is_folder(e))
+            .filter(|e| {
+                !e.file_name().as_encoded_bytes().starts_with(b".")
+                    && entry_type(e).is_some_and(|t| t.is_dir())
+            })
             .map(|e| e.path())
             .collect();
         dirs.sort();

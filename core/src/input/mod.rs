@@ -59,7 +59,7 @@ impl Input {
                 .map_err(|e| Error::from(e).in_path(&shown))?
                 .filter_map(|e| e.ok())
                 .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
-                .filter(is_regular_file)
+                .filter(|e| entry_type(e).is_some_and(|t| t.is_file()))
                 .map(|e| e.path())
                 .collect();
             entries.sort();
@@ -110,13 +110,12 @@ impl Input {
     }
 }
 
-/// A folder entry that is a regular file, or a link to one (the entry's type comes with the listing; only links
-/// need a look at their target).
-fn is_regular_file(entry: &std::fs::DirEntry) -> bool {
+/// The type of a folder entry, a link followed to its target (the type comes with the listing: only links, or
+/// a listing that gives none, need a look at the file itself).
+pub(crate) fn entry_type(entry: &std::fs::DirEntry) -> Option<std::fs::FileType> {
     match entry.file_type() {
-        Ok(t) if t.is_symlink() => entry.path().is_file(),
-        Ok(t) => t.is_file(),
-        Err(_) => entry.path().is_file(),
+        Ok(t) if !t.is_symlink() => Some(t),
+        _ => std::fs::metadata(entry.path()).ok().map(|m| m.file_type()),
     }
 }
 
