@@ -193,36 +193,19 @@ pub(super) fn extract(bundle: &Bundle, purpose: &str, options: Options) -> Resul
 
 /// The key in the chosen container and content encoding.
 fn key_bytes(key: &PrivateKey, options: Options) -> Result<Zeroizing<Vec<u8>>> {
-    let rsa = key.algorithm().family() == "rsa";
-    let traditional_label = if rsa {
-        encode::RSA_PRIVATE_KEY
-    } else {
-        encode::EC_PRIVATE_KEY
-    };
+    // The traditional container (PKCS#1 for RSA, SEC1 for EC) or PKCS#8.
     let traditional = match options.key_format {
         KeyFormat::AsGiven => matches!(key.form(), KeyForm::Pkcs1 | KeyForm::Sec1),
-        KeyFormat::Traditional => rsa || key.algorithm().family() == "ec",
+        KeyFormat::Traditional => matches!(key.algorithm().family(), "rsa" | "ec"),
         KeyFormat::Pkcs8 => false,
     };
-    // The key's kept PEM text (shared with the module targets) when that is what goes in.
-    if options.content == Content::Pem
-        && traditional
-        && key.traditional_label() == traditional_label
-    {
-        return Ok(Zeroizing::new(key.traditional_pem()?.as_bytes().to_vec()));
-    }
-    let (der, label) = match options.key_format {
-        KeyFormat::AsGiven => match key.form() {
-            KeyForm::Pkcs1 | KeyForm::Sec1 => (key.original_der(), traditional_label),
-            KeyForm::Pkcs8 | KeyForm::EncryptedPkcs8 => (key.original_der(), encode::PRIVATE_KEY),
-        },
-        KeyFormat::Traditional if rsa || key.algorithm().family() == "ec" => {
-            (key.traditional_der(), traditional_label)
-        }
-        KeyFormat::Traditional | KeyFormat::Pkcs8 => (key.pkcs8_der(), encode::PRIVATE_KEY),
-    };
-    Ok(match options.content {
-        Content::Der => der,
-        Content::Pem => Zeroizing::new(encode::pem(label, &der, PemStyle::default())?.into_bytes()),
+    Ok(match (traditional, options.content) {
+        // The key's kept PEM text, shared with the module targets.
+        (true, Content::Pem) => Zeroizing::new(key.traditional_pem()?.as_bytes().to_vec()),
+        (true, Content::Der) => key.traditional_der(),
+        (false, Content::Pem) => Zeroizing::new(
+            encode::pem(encode::PRIVATE_KEY, &key.pkcs8_der(), PemStyle::default())?.into_bytes(),
+        ),
+        (false, Content::Der) => key.pkcs8_der(),
     })
 }

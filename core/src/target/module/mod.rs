@@ -99,10 +99,9 @@ pub(crate) enum Auth<'a> {
         leaf: &'a Certificate,
         /// Intermediates in issuing order (sent after the leaf where the family takes a chain).
         chain: Vec<&'a Certificate>,
-        /// The private key, used in its traditional DER (PKCS#1 for RSA, SEC1 for EC).
+        /// The private key (RSA or EC), uploaded in its traditional form (PKCS#1 `RSA PRIVATE KEY`, SEC1
+        /// `EC PRIVATE KEY`).
         key: &'a crate::key::PrivateKey,
-        /// PEM label of that DER.
-        key_label: &'static str,
     },
     /// Azure SAS token as the MQTT password.
     Sas {
@@ -371,7 +370,7 @@ impl<'a> Plan<'a> {
 
     /// The private key as PEM (PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`, no parameters block).
     pub fn key_pem(&self, eol: Eol) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let Auth::X509 { key, key_label, .. } = &self.auth else {
+        let Auth::X509 { key, .. } = &self.auth else {
             return Ok(None);
         };
         let style = PemStyle {
@@ -379,12 +378,16 @@ impl<'a> Plan<'a> {
             final_newline: true,
         };
         // The key's kept PEM when it is this text (the usual LF case); encoded here otherwise.
-        if style == PemStyle::default() && *key_label == key.traditional_label() {
+        if style == PemStyle::default() {
             return Ok(Some(Zeroizing::new(
                 key.traditional_pem()?.as_bytes().to_vec(),
             )));
         }
-        let text = Zeroizing::new(encode::pem(key_label, &key.traditional_der(), style)?);
+        let text = Zeroizing::new(encode::pem(
+            key.traditional_label(),
+            &key.traditional_der(),
+            style,
+        )?);
         Ok(Some(Zeroizing::new(text.as_bytes().to_vec())))
     }
 
@@ -420,12 +423,12 @@ fn x509_auth<'a>(bundle: &'a Bundle, target: &str, support: Support) -> Result<A
             "give the key that was created with this certificate (same <id> prefix in the AWS download)",
         ));
     }
-    let key_label = match key.algorithm() {
-        KeyAlgorithm::Rsa { .. } => encode::RSA_PRIVATE_KEY,
+    match key.algorithm() {
+        KeyAlgorithm::Rsa { .. } => {}
         KeyAlgorithm::Ec { .. } if support.rsa_only => {
             return Err(Error::new(ErrorKind::UnsupportedKey, format!("target {target} stores RSA private keys only, and this key is {}", key.algorithm()), "create the device certificate with an RSA 2048 key (AWS console: Create certificate; Azure: openssl genrsa)"));
         }
-        KeyAlgorithm::Ec { .. } => encode::EC_PRIVATE_KEY,
+        KeyAlgorithm::Ec { .. } => {}
         other => {
             return Err(Error::new(
                 ErrorKind::UnsupportedKey,
@@ -433,14 +436,9 @@ fn x509_auth<'a>(bundle: &'a Bundle, target: &str, support: Support) -> Result<A
                 "use an RSA 2048 or EC P-256 key",
             ));
         }
-    };
+    }
     let chain = bundle.chain().filter_map(|i| i.certificate()).collect();
-    Ok(Auth::X509 {
-        leaf,
-        chain,
-        key,
-        key_label,
-    })
+    Ok(Auth::X509 { leaf, chain, key })
 }
 
 fn sas_auth(
@@ -520,7 +518,7 @@ fn choose_root<'a>(
             if let Some(ca1) = find(aws::ROOT_CA_1) {
                 return Ok(ca1);
             }
-            let ec_key = matches!(auth, Auth::X509 { key_label, .. } if *key_label == encode::EC_PRIVATE_KEY);
+            let ec_key = matches!(auth, Auth::X509 { key, .. } if matches!(key.algorithm(), KeyAlgorithm::Ec { .. }));
             match find(aws::ROOT_CA_3) {
                 Some(ca3) if ec_key => {
                     notes.push("Amazon Root CA 1 is not in the bundle, so Amazon Root CA 3 (ECC) is uploaded: it validates the server only when the module negotiates an ECDSA cipher suite; add AmazonRootCA1.pem if the connection fails".into());
