@@ -79,7 +79,7 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         .devices
         .iter()
         .filter(|d| d.status == Status::Failed);
-    for d in failed.clone().take(SHOWN_FAILURES) {
+    for d in failed.take(SHOWN_FAILURES) {
         eprintln!("failed {}: {}", d.device, d.error.as_deref().unwrap_or(""));
     }
     if summary.failed > SHOWN_FAILURES {
