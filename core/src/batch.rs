@@ -443,16 +443,15 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
     let mut files: Vec<(String, &[u8])> = Vec::new();
     for (((name, artifacts), h), extra) in packed.iter().zip(hashes).zip(&extras) {
         for (a, sha256) in artifacts.files.iter().zip(h) {
-            files.push((format!("{name}/{}", a.name), &a.bytes));
-            outputs.push(OutputFile {
-                name: format!("{name}/{}", a.name),
-                sha256,
-            });
+            let path = format!("{name}/{}", a.name);
+            files.push((path.clone(), &a.bytes));
+            outputs.push(OutputFile { name: path, sha256 });
         }
         for (file, bytes) in extra {
-            files.push((format!("{name}/{file}"), bytes));
+            let path = format!("{name}/{file}");
+            files.push((path.clone(), bytes));
             outputs.push(OutputFile {
-                name: format!("{name}/{file}"),
+                name: path,
                 sha256: sha256_hex(bytes),
             });
         }
