@@ -6,6 +6,7 @@
 //! the fleet. Each device folder is written to a temporary folder and renamed into place, so an interrupted run
 //! leaves no half-written device; a re-run skips devices whose inputs, targets and outputs are unchanged.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -296,11 +297,11 @@ pub fn run(
     check_params(&options.params, &options.targets)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
-    remove_leftovers(&options.out_dir);
+    let out = OutFolder::scan(&options.out_dir);
     let devices: Vec<DeviceResult> = devices
         .par_iter()
         .map(|d| {
-            let result = run_device(d, options);
+            let result = run_device(d, options, &out);
             progress(&result);
             result
         })
@@ -316,15 +317,38 @@ pub fn run(
     Ok(summary)
 }
 
-/// Temporary and replaced folders of an interrupted earlier run.
-fn remove_leftovers(out: &Path) {
-    if let Ok(entries) = fs::read_dir(out) {
-        for e in entries.filter_map(|e| e.ok()) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".certpack-tmp-") || name.starts_with(".certpack-old-") {
-                let _ = fs::remove_dir_all(e.path());
+/// The output folder as a run found it, listed once before any device runs.
+struct OutFolder {
+    /// Names in the folder (leftovers excluded); `None` when it could not be listed.
+    earlier: Option<HashSet<String>>,
+    /// This process's id, part of the temporary folder names.
+    pid: u32,
+}
+
+impl OutFolder {
+    /// List `out`, removing the temporary and replaced folders of an interrupted earlier run.
+    fn scan(out: &Path) -> Self {
+        let earlier = fs::read_dir(out).ok().map(|entries| {
+            let mut names = HashSet::new();
+            for e in entries.filter_map(|e| e.ok()) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".certpack-tmp-") || name.starts_with(".certpack-old-") {
+                    let _ = fs::remove_dir_all(e.path());
+                } else {
+                    names.insert(name);
+                }
             }
+            names
+        });
+        OutFolder {
+            earlier,
+            pid: std::process::id(),
         }
+    }
+
+    /// Whether an earlier run may have written device `id` (only such a device can be unchanged).
+    fn may_hold(&self, id: &str) -> bool {
+        self.earlier.as_ref().is_none_or(|names| names.contains(id))
     }
 }
 
@@ -341,8 +365,8 @@ fn failed(device: &Device, err: &Error) -> DeviceResult {
     }
 }
 
-fn run_device(device: &Device, options: &BatchOptions) -> DeviceResult {
-    match pack_device(device, options) {
+fn run_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> DeviceResult {
+    match pack_device(device, options, out) {
         Ok(result) => result,
         Err(err) => failed(device, &err),
     }
@@ -365,7 +389,7 @@ fn safe_id(id: &str) -> Result<()> {
     }
 }
 
-fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> {
+fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
     safe_id(&device.id)?;
     let mut inputs = Vec::new();
     for p in &device.inputs {
@@ -376,8 +400,10 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
         params.set(k, v);
     }
     let fingerprint = fingerprint(&inputs, options, &params);
-    let dir = options.out_dir.join(&device.id);
-    if let Some(state) = unchanged_state(&dir, &fingerprint) {
+    let earlier = out
+        .may_hold(&device.id)
+        .then(|| unchanged_state(&options.out_dir.join(&device.id), &fingerprint));
+    if let Some(state) = earlier.flatten() {
         return Ok(DeviceResult {
             device: device.id.clone(),
             status: Status::Unchanged,
@@ -463,7 +489,7 @@ fn pack_device(device: &Device, options: &BatchOptions) -> Result<DeviceResult> 
         findings: findings.clone(),
         outputs: outputs.clone(),
     };
-    write_device(&options.out_dir, &device.id, &files, &state)?;
+    write_device(&options.out_dir, &device.id, out.pid, &files, &state)?;
     Ok(DeviceResult {
         device: device.id.clone(),
         status: Status::Written,
@@ -700,8 +726,13 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
 }
 
 /// Write a device folder through a temporary folder and renames. Each folder is created once (not once per file).
-fn write_device(out: &Path, id: &str, files: &[(String, &[u8])], state: &State) -> Result<()> {
-    let pid = std::process::id();
+fn write_device(
+    out: &Path,
+    id: &str,
+    pid: u32,
+    files: &[(String, &[u8])],
+    state: &State,
+) -> Result<()> {
     let tmp = out.join(format!(".certpack-tmp-{id}-{pid}"));
     let old = out.join(format!(".certpack-old-{id}-{pid}"));
     let dir = out.join(id);
