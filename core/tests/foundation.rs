@@ -432,3 +432,30 @@ fn debug_never_prints_key_material() {
     assert!(!text.contains(&hex_start));
     assert!(!text.contains("MII"));
 }
+
+#[test]
+fn read_path_lists_a_folder_reads_a_file_and_names_a_missing_path() {
+    let folder = Input::read_path(&td("aws/rsa")).unwrap();
+    assert!(folder.len() >= 3 && folder.iter().all(|i| i.from_folder));
+    let mut names: Vec<&str> = folder.iter().map(|i| i.name.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        folder.iter().map(|i| i.name.as_str()).collect::<Vec<_>>()
+    );
+
+    let one = &folder[0];
+    let file = Input::read_path(Path::new(&one.name)).unwrap();
+    assert_eq!(file.len(), 1);
+    assert!(!file[0].from_folder);
+    assert_eq!(&file[0].bytes[..], &one.bytes[..]);
+
+    let missing = td("aws/no-such-thing");
+    let err = Input::read_path(&missing).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    let text = err.to_string();
+    assert!(
+        text.contains("no-such-thing") && text.contains("cannot read"),
+        "{text}"
+    );
+}

@@ -46,41 +46,49 @@ impl Input {
     /// Read a file, or every regular file of a folder (sorted by name, hidden files skipped).
     pub fn read_path(path: &Path) -> Result<Vec<Input>> {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot read ({e})"),
-                "check the path",
-            )
-            .in_path(&shown)
-        })?;
-        if meta.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| Error::from(e).in_path(&shown))?
-                .filter_map(|e| e.ok())
-                .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
-                .filter(|e| entry_type(e).is_some_and(|t| t.is_file()))
-                .map(|e| e.path())
-                .collect();
-            entries.sort();
-            let mut inputs = Vec::with_capacity(entries.len());
-            for p in entries {
-                let mut input = Self::read_file(&p)?;
-                input.from_folder = true;
-                inputs.push(input);
+        // A folder is listed straight away (no separate look at the path first: a fleet has thousands).
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                return Ok(vec![Self::read_file(path)?])
             }
-            if inputs.is_empty() {
-                return Err(Error::new(
-                    ErrorKind::Io,
-                    "the folder has no files",
-                    "point certpack at the folder the cloud console download was unpacked into",
-                )
-                .in_path(shown));
+            Err(listing) => {
+                let meta = std::fs::metadata(path).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("cannot read ({e})"),
+                        "check the path",
+                    )
+                    .in_path(&shown)
+                })?;
+                if meta.is_dir() {
+                    return Err(Error::from(listing).in_path(&shown));
+                }
+                return Ok(vec![Self::read_file(path)?]);
             }
-            Ok(inputs)
-        } else {
-            Ok(vec![Self::read_file(path)?])
+        };
+        let mut entries: Vec<_> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+            .filter(|e| entry_type(e).is_some_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        let mut inputs = Vec::with_capacity(entries.len());
+        for p in entries {
+            let mut input = Self::read_file(&p)?;
+            input.from_folder = true;
+            inputs.push(input);
         }
+        if inputs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Io,
+                "the folder has no files",
+                "point certpack at the folder the cloud console download was unpacked into",
+            )
+            .in_path(shown));
+        }
+        Ok(inputs)
     }
 
     /// Read one file: opened once, sized from the open handle (the buffer never grows, so no copy of a key is left
