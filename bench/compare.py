@@ -73,7 +73,13 @@ def main() -> None:
     rates = {}
     rates["openssl + xxd pipeline"] = sample / timed(["bash", str(HERE / "openssl_pipeline.sh"), str(fleet), str(work / "openssl"), str(sample)])
     py = [sys.executable, str(HERE / "pyca_workload.py"), str(fleet)]
-    rates["pyca/cryptography script"] = n / json.loads(subprocess.check_output(py + [str(work / "pyca")]))["seconds"]
+    # End to end means the same for both programs: the wall time of the process, from its start (the Python
+    # interpreter and its imports; certpack's start) to its exit, as a factory line runs it. The script's own
+    # timer (its loop alone) is printed too.
+    start = time.perf_counter()
+    loop_seconds = json.loads(subprocess.check_output(py + [str(work / "pyca")]))["seconds"]
+    rates["pyca/cryptography script"] = n / (time.perf_counter() - start)
+    rates["pyca/cryptography script, its loop alone"] = n / loop_seconds
     rates["pyca/cryptography in-process"] = n / json.loads(subprocess.check_output(py))["seconds"]
     batch = [exe, "batch", str(fleet)]
     for t in TARGETS:
@@ -116,6 +122,7 @@ def main() -> None:
     ratios = {
         "certpack batch / openssl pipeline (goal >= 100)": rates[BATCH_WORKLOAD] / rates["openssl + xxd pipeline"],
         "certpack batch / pyca script (goal >= 10)": rates[BATCH_WORKLOAD] / rates["pyca/cryptography script"],
+        "batch / the pyca script's loop alone (no goal)": rates[BATCH_WORKLOAD] / rates["pyca/cryptography script, its loop alone"],
         "batch, every file / pyca script (no goal)": rates[BATCH_ALL] / rates["pyca/cryptography script"],
     }
     ratios["certpack Python / pyca in-process (goal >= 20)"] = rates[py_name] / rates["pyca/cryptography in-process"]
