@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::artifact::Artifact;
 use crate::bundle::Bundle;
 use crate::cert::{hex, sha256_hex};
 use crate::check::{self, PackOptions, Severity};
@@ -283,18 +284,7 @@ pub fn run(
     options: &BatchOptions,
     progress: &(dyn Fn(&DeviceResult) + Sync),
 ) -> Result<Summary> {
-    if options.targets.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Target,
-            "no target was given",
-            "name at least one target (certpack targets lists them)",
-        ));
-    }
-    for name in &options.targets {
-        target::find(name)?;
-    }
-    check_file_patterns(&options.files, &options.targets)?;
-    check_params(&options.params, &options.targets)?;
+    check_options(options)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     let out = OutFolder::scan(&options.out_dir);
@@ -315,6 +305,74 @@ pub fn run(
     };
     write_summary(&summary, &options.out_dir)?;
     Ok(summary)
+}
+
+/// Refuse a batch that could only fail: no target, an unknown target, a file pattern no target writes, a
+/// parameter no target takes.
+fn check_options(options: &BatchOptions) -> Result<()> {
+    if options.targets.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Target,
+            "no target was given",
+            "name at least one target (certpack targets lists them)",
+        ));
+    }
+    for name in &options.targets {
+        target::find(name)?;
+    }
+    check_file_patterns(&options.files, &options.targets)?;
+    check_params(&options.params, &options.targets)
+}
+
+/// One device's outputs in memory (see [`pack_fleet`]).
+#[derive(Debug)]
+pub struct DeviceOutputs {
+    /// Device id.
+    pub device: String,
+    /// AWS certificate ID of the leaf.
+    pub certificate_id: Option<String>,
+    /// Leaf expiry, RFC 3339.
+    pub expiry: Option<String>,
+    /// Codes of the check findings (warnings and errors).
+    pub findings: Vec<String>,
+    /// The outputs in writing order, named `<target>/<file>` as in a device folder of [`run`]; those holding
+    /// key material are wiped on drop. Empty for a failed device.
+    pub files: Vec<Artifact>,
+    /// Why the device failed.
+    pub error: Option<Error>,
+}
+
+/// What [`run`] writes for each device, returned instead of written: the same checks, the same file selection,
+/// manifests and READMEs, byte for byte, without the state file and the summary. Devices run in parallel on
+/// rayon's threads and one bad device never stops the others; the result is in fleet order. `options.out_dir`
+/// is not used.
+pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<DeviceOutputs>> {
+    check_options(options)?;
+    Ok(devices
+        .par_iter()
+        .map(|device| {
+            let packed = read_device(device, options)
+                .and_then(|(inputs, params)| pack_outputs(&inputs, options, &params, false));
+            match packed {
+                Ok(p) => DeviceOutputs {
+                    device: device.id.clone(),
+                    certificate_id: p.certificate_id,
+                    expiry: p.expiry,
+                    findings: p.findings,
+                    files: p.files,
+                    error: None,
+                },
+                Err(error) => DeviceOutputs {
+                    device: device.id.clone(),
+                    certificate_id: None,
+                    expiry: None,
+                    findings: Vec::new(),
+                    files: Vec::new(),
+                    error: Some(error),
+                },
+            }
+        })
+        .collect())
 }
 
 /// The output folder as a run found it, listed once before any device runs.
@@ -389,7 +447,8 @@ fn safe_id(id: &str) -> Result<()> {
     }
 }
 
-fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
+/// A device's inputs, read, and its parameters: the batch's, overridden by the device's own.
+fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, Params)> {
     safe_id(&device.id)?;
     let mut inputs = Vec::new();
     for p in &device.inputs {
@@ -399,6 +458,11 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
     for (k, v) in device.params.iter() {
         params.set(k, v);
     }
+    Ok((inputs, params))
+}
+
+fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
+    let (inputs, params) = read_device(device, options)?;
     let fingerprint = fingerprint(&inputs, options, &params);
     let earlier = out
         .may_hold(&device.id)
@@ -415,7 +479,56 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
             error_kind: None,
         });
     }
-    let bundle = Bundle::load(&inputs, &options.load)?;
+    let packed = pack_outputs(&inputs, options, &params, true)?;
+    let outputs: Vec<OutputFile> = packed
+        .files
+        .iter()
+        .zip(packed.sha256)
+        .map(|(a, sha256)| OutputFile {
+            name: a.name.clone(),
+            sha256: sha256.unwrap_or_else(|| a.sha256_hex()),
+        })
+        .collect();
+    let state = State {
+        fingerprint,
+        certificate_id: packed.certificate_id,
+        expiry: packed.expiry,
+        findings: packed.findings,
+        outputs,
+    };
+    write_device(&options.out_dir, &device.id, out.pid, &packed.files, &state)?;
+    Ok(DeviceResult {
+        device: device.id.clone(),
+        status: Status::Written,
+        certificate_id: state.certificate_id,
+        expiry: state.expiry,
+        findings: state.findings,
+        outputs: state.outputs,
+        error: None,
+        error_kind: None,
+    })
+}
+
+/// What a device folder holds, in memory.
+struct Packed {
+    certificate_id: Option<String>,
+    expiry: Option<String>,
+    findings: Vec<String>,
+    /// The outputs in writing order, named `<target>/<file>`.
+    files: Vec<Artifact>,
+    /// `files[i]`'s SHA-256 when it was computed (every file with `hash_all`, else those a manifest lists).
+    sha256: Vec<Option<String>>,
+}
+
+/// Check and pack every target for one device, keep the files the patterns select and add the selected
+/// manifests and READMEs. With `hash_all`, every file is hashed (once: a manifest lists the same values).
+fn pack_outputs(
+    inputs: &[Input],
+    options: &BatchOptions,
+    params: &Params,
+    hash_all: bool,
+) -> Result<Packed> {
+    let bundle = Bundle::load(inputs, &options.load)?;
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
     let mut packed = Vec::new();
@@ -429,7 +542,7 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
         let checked = check::pack_checked(
             &bundle,
             name,
-            &params_for(name, target, &params),
+            &params_for(name, target, params),
             &pack_options,
         )?;
         findings.extend(
@@ -444,61 +557,47 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
     findings.sort();
     findings.dedup();
     let (with_manifest, with_readme) = select_files(&mut packed, &options.files)?;
-    // Every file with its hash, each hashed once (the manifest lists the same hashes); the bytes are written
-    // from the artifacts themselves, not from copies.
-    let mut hashes: Vec<Vec<String>> = Vec::with_capacity(packed.len());
-    let mut extras: Vec<Vec<(&str, Vec<u8>)>> = Vec::with_capacity(packed.len());
-    for (((_, artifacts), &manifest), &readme) in
-        packed.iter().zip(&with_manifest).zip(&with_readme)
+    let mut files = Vec::new();
+    let mut sha256 = Vec::new();
+    for (((target, mut artifacts), manifest), readme) in
+        packed.into_iter().zip(with_manifest).zip(with_readme)
     {
-        let h: Vec<String> = artifacts.files.iter().map(|a| a.sha256_hex()).collect();
-        let mut extra = Vec::with_capacity(2);
-        if manifest {
-            extra.push((
+        let count = artifacts.files.len();
+        let hashes: Option<Vec<String>> = (hash_all || manifest)
+            .then(|| artifacts.files.iter().map(Artifact::sha256_hex).collect());
+        let manifest =
+            manifest.then(|| artifacts.manifest_json_with(hashes.as_deref().unwrap_or_default()));
+        let readme = readme.then(|| artifacts.readme_txt());
+        for mut a in std::mem::take(&mut artifacts.files) {
+            a.name = format!("{target}/{}", a.name);
+            files.push(a);
+        }
+        match hashes {
+            Some(hashes) => sha256.extend(hashes.into_iter().map(Some)),
+            None => sha256.extend(std::iter::repeat_n(None, count)),
+        }
+        let extras = [
+            (
+                manifest,
                 "manifest.json",
-                artifacts.manifest_json_with(&h).into_bytes(),
-            ));
-        }
-        if readme {
-            extra.push(("README.txt", artifacts.readme_txt().into_bytes()));
-        }
-        extras.push(extra);
-        hashes.push(h);
-    }
-    let mut outputs: Vec<OutputFile> = Vec::new();
-    let mut files: Vec<(String, &[u8])> = Vec::new();
-    for (((name, artifacts), h), extra) in packed.iter().zip(hashes).zip(&extras) {
-        for (a, sha256) in artifacts.files.iter().zip(h) {
-            let path = format!("{name}/{}", a.name);
-            files.push((path.clone(), &a.bytes));
-            outputs.push(OutputFile { name: path, sha256 });
-        }
-        for (file, bytes) in extra {
-            let path = format!("{name}/{file}");
-            files.push((path.clone(), bytes));
-            outputs.push(OutputFile {
-                name: path,
-                sha256: sha256_hex(bytes),
-            });
+                "what each file is: size, sha256, placement or command (JSON)",
+            ),
+            (readme, "README.txt", "how to use these files"),
+        ];
+        for (text, file, description) in extras {
+            if let Some(text) = text {
+                let a = Artifact::new(format!("{target}/{file}"), text, description);
+                sha256.push(hash_all.then(|| a.sha256_hex()));
+                files.push(a);
+            }
         }
     }
-    let state = State {
-        fingerprint,
+    Ok(Packed {
         certificate_id: leaf.map(|c| c.aws_certificate_id()),
         expiry: leaf.map(|c| c.not_after().rfc3339()),
-        findings: findings.clone(),
-        outputs: outputs.clone(),
-    };
-    write_device(&options.out_dir, &device.id, out.pid, &files, &state)?;
-    Ok(DeviceResult {
-        device: device.id.clone(),
-        status: Status::Written,
-        certificate_id: state.certificate_id,
-        expiry: state.expiry,
         findings,
-        outputs,
-        error: None,
-        error_kind: None,
+        files,
+        sha256,
     })
 }
 
@@ -726,13 +825,7 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
 }
 
 /// Write a device folder through a temporary folder and renames. Each folder is created once (not once per file).
-fn write_device(
-    out: &Path,
-    id: &str,
-    pid: u32,
-    files: &[(String, &[u8])],
-    state: &State,
-) -> Result<()> {
+fn write_device(out: &Path, id: &str, pid: u32, files: &[Artifact], state: &State) -> Result<()> {
     let tmp = out.join(format!(".certpack-tmp-{id}-{pid}"));
     let old = out.join(format!(".certpack-old-{id}-{pid}"));
     let dir = out.join(id);
@@ -746,16 +839,16 @@ fn write_device(
         fs::create_dir(&tmp).map_err(|e| io(e, &tmp))?;
     }
     let mut made: Vec<&str> = Vec::new();
-    for (name, bytes) in files {
-        if let Some((folder, _)) = name.rsplit_once('/') {
+    for file in files {
+        if let Some((folder, _)) = file.name.rsplit_once('/') {
             if !made.contains(&folder) {
                 let path = tmp.join(folder);
                 fs::create_dir_all(&path).map_err(|e| io(e, &path))?;
                 made.push(folder);
             }
         }
-        let path = tmp.join(name);
-        fs::write(&path, bytes).map_err(|e| io(e, &path))?;
+        let path = tmp.join(&file.name);
+        fs::write(&path, &file.bytes).map_err(|e| io(e, &path))?;
     }
     let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
     fs::write(tmp.join(STATE_FILE), state_json).map_err(|e| io(e, &tmp))?;

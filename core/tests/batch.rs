@@ -367,3 +367,101 @@ fn parameters_apply_to_every_target_or_to_one_and_typos_are_refused() {
         );
     }
 }
+
+/// Every file below `dir`, as `(path relative to dir with '/', bytes)`, sorted; the state file left out.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            for (inner, bytes) in tree(&p) {
+                files.push((format!("{name}/{inner}"), bytes));
+            }
+        } else if name != batch::STATE_FILE {
+            files.push((name, fs::read(&p).unwrap()));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn pack_fleet_returns_what_run_writes() {
+    let root = scratch("in-memory");
+    let fleet = fleet(&root, 6, &[4]);
+    let devices = batch::discover(&fleet).unwrap();
+    let mut params = Params::new();
+    params.set("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+    params.set("der.key-format", "pkcs8");
+    for files in [
+        vec![],
+        vec![
+            "*.der".to_string(),
+            "c-array/certs.h".into(),
+            "quectel/*.pem".into(),
+            "quectel/manifest.json".into(),
+        ],
+    ] {
+        let opts = BatchOptions {
+            targets: vec![
+                "der".into(),
+                "c-array".into(),
+                "esp32-at".into(),
+                "quectel".into(),
+            ],
+            params: params.clone(),
+            out_dir: root.join(format!("out-{}", files.len())),
+            files,
+            ..Default::default()
+        };
+        let summary = batch::run(&devices, &opts, &|_| {}).unwrap();
+        let packed = batch::pack_fleet(&devices, &opts).unwrap();
+        assert_eq!(packed.len(), devices.len());
+        for (written, memory) in summary.devices.iter().zip(&packed) {
+            assert_eq!(written.device, memory.device);
+            assert_eq!(written.certificate_id, memory.certificate_id);
+            assert_eq!(written.expiry, memory.expiry);
+            assert_eq!(written.findings, memory.findings);
+            if written.status == Status::Failed {
+                let error = memory
+                    .error
+                    .as_ref()
+                    .expect("the same device fails in memory");
+                assert_eq!(Some(error.to_string()), written.error);
+                assert!(memory.files.is_empty());
+                continue;
+            }
+            assert!(memory.error.is_none());
+            // The same files in the same order as the summary lists them, byte for byte what is on disk.
+            let names: Vec<&str> = memory.files.iter().map(|f| f.name.as_str()).collect();
+            let listed: Vec<&str> = written.outputs.iter().map(|o| o.name.as_str()).collect();
+            assert_eq!(names, listed);
+            let mut in_memory: Vec<(String, Vec<u8>)> = memory
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), f.bytes.clone()))
+                .collect();
+            in_memory.sort();
+            assert_eq!(in_memory, tree(&opts.out_dir.join(&written.device)));
+            // Key material stays marked as secret (wiped on drop).
+            assert!(memory
+                .files
+                .iter()
+                .filter(|f| f.name.ends_with("client.key.der") || f.name.ends_with("user_key.pem"))
+                .all(|f| f.secret));
+        }
+        assert_eq!(
+            packed.iter().filter(|d| d.error.is_some()).count(),
+            summary.failed
+        );
+    }
+    // The options are checked before any device runs.
+    let bad = BatchOptions {
+        targets: vec!["der".into()],
+        files: vec!["esp32-at/*.bin".into()],
+        ..Default::default()
+    };
+    let err = batch::pack_fleet(&devices, &bad).unwrap_err();
+    assert_eq!(err.kind(), certpack::ErrorKind::InvalidArgument);
+}
