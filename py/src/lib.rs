@@ -15,7 +15,7 @@ use certpack::{ErrorKind, Input, LoadOptions, Params};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyType};
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use zeroize::Zeroizing;
 
 /// mimalloc for the extension's own allocations, as in the CLI (docs/performance.md).
@@ -118,7 +118,22 @@ fn to_py(py: Python<'_>, err: &certpack::Error) -> PyErr {
 /// Run `f`; a core error becomes its exception, and a panic (a certpack bug) becomes a plain `CertpackError`
 /// without panic text.
 fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> certpack::Result<T>) -> PyResult<T> {
-    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+    settle(py, std::panic::catch_unwind(AssertUnwindSafe(f)))
+}
+
+/// [`guarded`] with the GIL released while `f` runs (a fleet takes seconds; other Python threads go on).
+fn detached<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> certpack::Result<T> + Send,
+) -> PyResult<T> {
+    settle(
+        py,
+        py.detach(|| std::panic::catch_unwind(AssertUnwindSafe(f))),
+    )
+}
+
+fn settle<T>(py: Python<'_>, outcome: std::thread::Result<certpack::Result<T>>) -> PyResult<T> {
+    match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(to_py(py, &err)),
         Err(_) => Err(internal_error(py)),
@@ -241,10 +256,7 @@ impl PyBundle {
         now: Option<i64>,
         device_time: Option<String>,
     ) -> PyResult<PyOutput> {
-        let mut p = Params::new();
-        for (name, value) in params {
-            p.set(&name, value);
-        }
+        let p = params_of(params);
         let options = PackOptions {
             check: check.then(|| CheckRequest {
                 now,
@@ -333,7 +345,8 @@ fn write_files(
     })
 }
 
-/// Run a fleet batch (docs/batch.md) with the worker threads of the core; returns the summary as JSON.
+/// Run a fleet batch (docs/batch.md) with the worker threads of the core and the GIL released; returns the
+/// summary as JSON.
 #[pyfunction]
 #[pyo3(signature = (fleet, targets, out_dir, params, force, passphrase=None, now=None, files=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
@@ -348,15 +361,11 @@ fn batch(
     now: Option<i64>,
     files: Vec<String>,
 ) -> PyResult<String> {
-    guarded(py, || {
+    detached(py, || {
         let devices = certpack::batch::discover(&fleet)?;
-        let mut all = Params::new();
-        for (name, value) in &params {
-            all.set(name, value.as_str());
-        }
         let options = certpack::batch::BatchOptions {
             targets,
-            params: all,
+            params: params_of(params),
             out_dir,
             load: LoadOptions {
                 passphrase: passphrase.map(Zeroizing::new),
@@ -367,6 +376,93 @@ fn batch(
         };
         certpack::batch::run(&devices, &options, &|_| {}).map(|summary| summary.to_json())
     })
+}
+
+/// Discovered devices and batch options; [`PyFleet::pack`] packs a slice of the devices in memory.
+#[pyclass(module = "certpack._native", name = "Fleet", frozen)]
+struct PyFleet {
+    devices: Vec<certpack::batch::Device>,
+    options: certpack::batch::BatchOptions,
+}
+
+#[pymethods]
+impl PyFleet {
+    /// Find the devices of `fleet` and check the options (an unknown target, pattern or parameter raises here).
+    #[new]
+    #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        fleet: PathBuf,
+        targets: Vec<String>,
+        params: Vec<(String, String)>,
+        force: bool,
+        passphrase: Option<String>,
+        now: Option<i64>,
+        files: Vec<String>,
+    ) -> PyResult<PyFleet> {
+        guarded(py, || {
+            let devices = certpack::batch::discover(&fleet)?;
+            let options = certpack::batch::BatchOptions {
+                targets,
+                params: params_of(params),
+                load: LoadOptions {
+                    passphrase: passphrase.map(Zeroizing::new),
+                },
+                force,
+                now: now.map(certpack::time::Timestamp),
+                files,
+                ..Default::default()
+            };
+            certpack::batch::pack_fleet(&[], &options)?;
+            Ok(PyFleet { devices, options })
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Pack devices `start..end` on the core's worker threads with the GIL released; per device a tuple
+    /// `(device, certificate_id, expiry, findings, error, {path: bytes})`, `error` being the exception.
+    fn pack<'py>(
+        &self,
+        py: Python<'py>,
+        start: usize,
+        end: usize,
+    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let slice = self
+            .devices
+            .get(start..end.min(self.devices.len()))
+            .unwrap_or_default();
+        detached(py, || certpack::batch::pack_fleet(slice, &self.options))?
+            .iter()
+            .map(|d| {
+                let files = PyDict::new(py);
+                for f in &d.files {
+                    files.set_item(&f.name, PyBytes::new(py, &f.bytes))?;
+                }
+                let error = d.error.as_ref().map(|e| to_py(py, e).into_value(py));
+                (
+                    &d.device,
+                    &d.certificate_id,
+                    &d.expiry,
+                    &d.findings,
+                    error,
+                    files,
+                )
+                    .into_pyobject(py)
+            })
+            .collect()
+    }
+}
+
+fn params_of(pairs: Vec<(String, String)>) -> Params {
+    let mut params = Params::new();
+    for (name, value) in pairs {
+        params.set(&name, value);
+    }
+    params
 }
 
 /// The native module `certpack._native`.
@@ -386,6 +482,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ERROR_KINDS", by_kind)?;
     m.add_class::<PyBundle>()?;
     m.add_class::<PyOutput>()?;
+    m.add_class::<PyFleet>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(targets_json, m)?)?;
     m.add_function(wrap_pyfunction!(write_files, m)?)?;

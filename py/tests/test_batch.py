@@ -69,3 +69,45 @@ def test_batch_files_selects_outputs_like_cli(tmp_path: Path, cli: Path) -> None
     with pytest.raises(certpack.CertpackError) as refused:
         certpack.batch(fleet, ["der"], tmp_path / "bad", files=["quectel/*.pem"])
     assert refused.value.kind == "invalid-argument" and "quectel/*.pem" in str(refused.value)
+
+
+def test_pack_fleet_yields_what_batch_writes(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path)
+    targets = ["der", "c-array", "esp32-at", "quectel"]
+    params = {"endpoint": "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", "der.key-format": "pkcs8"}
+    for patterns in ([], ["*.der", "c-array/certs.h", "esp32-at/*.bin", "quectel/*.pem", "quectel/manifest.json"]):
+        out = tmp_path / f"out-{len(patterns)}"
+        summary = certpack.batch(fleet, targets, out, params=params, files=patterns)
+        # A chunk smaller than the fleet: the devices still come in fleet order, each once.
+        devices = list(certpack.pack_fleet(fleet, targets, params=params, files=patterns, chunk=2))
+        assert [d.device for d in devices] == [d["device"] for d in summary.devices]
+        for memory, written in zip(devices, summary.devices):
+            assert memory.certificate_id == written["certificate_id"]
+            assert memory.findings == written["findings"]
+            if written["status"] == "failed":
+                assert not memory.ok and isinstance(memory.error, certpack.PemError)
+                assert memory.error.kind == written["error_kind"] and len(memory) == 0
+                continue
+            assert memory.ok and memory.expiry is not None
+            assert memory.expiry.isoformat().replace("+00:00", "Z") == written["expiry"]
+            on_disk = {
+                str(p.relative_to(out / memory.device)): p.read_bytes()
+                for p in (out / memory.device).rglob("*")
+                if p.is_file() and p.name != ".certpack-batch.json"
+            }
+            assert dict(memory) == on_disk
+            assert list(memory) == [o["name"] for o in written["outputs"]]
+    # Without patterns every file comes, the whole AT script included.
+    first = next(certpack.pack_fleet(fleet, targets, params=params))
+    assert first.device == "dev-0" and "quectel/script.txt" in first and "quectel/README.txt" in first
+
+
+def test_pack_fleet_refuses_bad_options_before_running(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path)
+    with pytest.raises(certpack.TargetError):
+        certpack.pack_fleet(fleet, ["no-such-target"])
+    with pytest.raises(certpack.InvalidArgumentError) as refused:
+        certpack.pack_fleet(fleet, ["der"], files=["quectel/*.pem"])
+    assert "quectel/*.pem" in str(refused.value)
+    with pytest.raises(ValueError):
+        certpack.pack_fleet(fleet, ["der"], chunk=0)

@@ -57,6 +57,7 @@ __all__ = [
     "CertpackError",
     "CheckFailedError",
     "ContainerError",
+    "DeviceOutputs",
     "DerError",
     "Finding",
     "Flash",
@@ -77,6 +78,7 @@ __all__ = [
     "__version__",
     "batch",
     "load",
+    "pack_fleet",
     "targets",
 ]
 
@@ -582,3 +584,74 @@ def batch(
         os.fspath(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time()), patterns
     )
     return BatchSummary(_json(text))
+
+
+class DeviceOutputs(Mapping[str, bytes]):
+    """One device of :func:`pack_fleet`: its files by path (``"esp32-at/client_key.bin"``), the bytes
+    ``certpack batch`` would write into the device's folder."""
+
+    __slots__ = ("device", "certificate_id", "expiry", "findings", "error", "_files")
+
+    def __init__(self, native: tuple[str, str | None, str | None, list[str], CertpackError | None, dict[str, bytes]]) -> None:
+        device, certificate_id, expiry, findings, error, files = native
+        self.device: str = device
+        """Device id (the folder name, or the manifest's ``device_id``)."""
+        self.certificate_id: str | None = certificate_id
+        """AWS IoT certificate ID of the leaf."""
+        self.expiry: datetime | None = _time(expiry) if expiry else None
+        """When the leaf expires."""
+        self.findings: list[str] = findings
+        """Codes of the check's warnings and errors (docs/checks.md)."""
+        self.error: CertpackError | None = error
+        """Why the device failed (then it has no files), as the exception ``load`` or ``pack`` would raise."""
+        self._files = files
+
+    @property
+    def ok(self) -> bool:
+        """True when the device was packed."""
+        return self.error is None
+
+    def __getitem__(self, path: str) -> bytes:
+        return self._files[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __repr__(self) -> str:
+        state = f"{len(self._files)} files" if self.error is None else f"failed: {self.error.kind}"
+        return f"<certpack.DeviceOutputs {self.device}: {state}>"
+
+
+def pack_fleet(
+    fleet: str | os.PathLike[str],
+    targets: Sequence[str],
+    *,
+    params: Mapping[str, object] | None = None,
+    force: bool = False,
+    passphrase: str | None = None,
+    files: Sequence[str] = (),
+    chunk: int = 256,
+) -> Iterator[DeviceOutputs]:
+    """Pack a whole fleet in memory: for each device, in fleet order, the files :func:`batch` would write
+    into its folder (same checks, ``files`` selection, manifests and READMEs, byte for byte), without writing
+    anything. For factory scripts that send the outputs on (a programmer, a database) rather than to disk.
+
+    Devices are packed ``chunk`` at a time on all cores with the GIL released, so a fleet of any size needs the
+    memory of one chunk. A bad device is yielded with ``error`` set and never stops the others. An unknown
+    target, file pattern or parameter raises here, before any device runs.
+    """
+    pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
+    patterns = [files] if isinstance(files, str) else list(files)
+    native = _native.Fleet(os.fspath(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns)
+    if chunk < 1:
+        raise ValueError("chunk must be at least 1")
+    return _devices(native, chunk)
+
+
+def _devices(native: _native.Fleet, chunk: int) -> Iterator[DeviceOutputs]:
+    for start in range(0, len(native), chunk):
+        for device in native.pack(start, start + chunk):
+            yield DeviceOutputs(device)

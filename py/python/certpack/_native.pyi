@@ -115,3 +115,19 @@ def batch(
     now: Optional[int] = None,
     files: list[str] = ...,
 ) -> str: ...
+
+class Fleet:
+    def __init__(
+        self,
+        fleet: Union[str, PathLike[str]],
+        targets: list[str],
+        params: list[tuple[str, str]],
+        force: bool,
+        passphrase: Optional[str] = None,
+        now: Optional[int] = None,
+        files: list[str] = ...,
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    def pack(
+        self, start: int, end: int
+    ) -> list[tuple[str, Optional[str], Optional[str], list[str], Optional[CertpackError], dict[str, bytes]]]: ...
