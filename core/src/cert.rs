@@ -23,13 +23,32 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes
+    let digits: Vec<u8> = bytes
         .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, &b| {
-            s.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
-            s.push(char::from(HEX_DIGITS[usize::from(b & 15)]));
-            s
+        .flat_map(|&b| {
+            [
+                HEX_DIGITS[usize::from(b >> 4)],
+                HEX_DIGITS[usize::from(b & 15)],
+            ]
         })
+        .collect();
+    // Hex digits are ASCII.
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// Whether `text` is the lowercase hex of `bytes` (no allocation: known-root lookups run per check).
+pub(crate) fn hex_matches(text: &str, bytes: &[u8]) -> bool {
+    text.len() == bytes.len() * 2
+        && text
+            .as_bytes()
+            .chunks_exact(2)
+            .zip(bytes)
+            .all(|(pair, &b)| {
+                pair == [
+                    HEX_DIGITS[usize::from(b >> 4)],
+                    HEX_DIGITS[usize::from(b & 15)],
+                ]
+            })
 }
 
 /// A parsed certificate with its DER and identity. Cloning shares the parsed data.
@@ -240,10 +259,13 @@ impl Certificate {
     }
     /// SHA-256 of the DER as lowercase hex: the AWS IoT certificate ID and the SHA-256 fingerprint.
     pub fn sha256_hex(&self) -> String {
-        hex(self
-            .0
+        hex(self.sha256())
+    }
+    /// SHA-256 of the DER (computed once).
+    pub fn sha256(&self) -> &[u8; 32] {
+        self.0
             .sha256
-            .get_or_init(|| Sha256::digest(&self.0.der).into()))
+            .get_or_init(|| Sha256::digest(&self.0.der).into())
     }
     /// SHA-1 of the DER as lowercase hex: the Azure/Windows thumbprint and BearSSL fingerprint.
     pub fn sha1_hex(&self) -> String {
@@ -258,6 +280,17 @@ impl Certificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_and_hex_matches_agree() {
+        let bytes = [0x00, 0x0f, 0xa5, 0xff, 0x10];
+        assert_eq!(hex(&bytes), "000fa5ff10");
+        assert!(hex_matches("000fa5ff10", &bytes));
+        assert!(!hex_matches("000FA5FF10", &bytes));
+        assert!(!hex_matches("000fa5ff1", &bytes));
+        assert!(!hex_matches("000fa5ff11", &bytes));
+        assert!(hex_matches("", &[]));
+    }
 
     fn der_of(path: &str) -> Vec<u8> {
         let text = std::fs::read_to_string(

@@ -52,6 +52,13 @@ pub(crate) fn format(name: &RdnSequence) -> String {
     out
 }
 
+/// One attribute as `x509_cert`'s `AttributeTypeAndValue` `Display` writes it (`CN=device 1`).
+pub(crate) fn format_atv(atv: &AttributeTypeAndValue) -> String {
+    let mut out = String::new();
+    write_atv(atv, &mut out);
+    out
+}
+
 fn write_atv(atv: &AttributeTypeAndValue, out: &mut String) {
     let value = match atv.value.tag() {
         Tag::PrintableString => PrintableStringRef::try_from(&atv.value)

@@ -42,12 +42,21 @@ pub(super) const WEAK_SIGNATURE: Code = Code::new(
 
 /// OIDs of signature algorithms that use a broken hash.
 pub(super) fn weak_hash(oid: &der::asn1::ObjectIdentifier) -> Option<&'static str> {
-    match oid.to_string().as_str() {
-        "1.2.840.113549.1.1.4" => Some("md5WithRSAEncryption"),
-        "1.2.840.113549.1.1.5" => Some("sha1WithRSAEncryption"),
-        "1.2.840.10045.4.1" => Some("ecdsa-with-SHA1"),
-        _ => None,
-    }
+    use der::asn1::ObjectIdentifier as Oid;
+    const WEAK: [(Oid, &str); 3] = [
+        (
+            Oid::new_unwrap("1.2.840.113549.1.1.4"),
+            "md5WithRSAEncryption",
+        ),
+        (
+            Oid::new_unwrap("1.2.840.113549.1.1.5"),
+            "sha1WithRSAEncryption",
+        ),
+        (Oid::new_unwrap("1.2.840.10045.4.1"), "ecdsa-with-SHA1"),
+    ];
+    WEAK.iter()
+        .find(|(weak, _)| weak == oid)
+        .map(|(_, name)| *name)
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

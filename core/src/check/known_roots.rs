@@ -188,8 +188,10 @@ pub const KNOWN_ROOTS: &[KnownRoot] = &[
 
 /// The known root this certificate is (by SHA-256 of its DER), if any.
 pub fn identify(cert: &Certificate) -> Option<&'static KnownRoot> {
-    let fingerprint = cert.sha256_hex();
-    KNOWN_ROOTS.iter().find(|r| r.sha256 == fingerprint)
+    let fingerprint = cert.sha256();
+    KNOWN_ROOTS
+        .iter()
+        .find(|r| crate::cert::hex_matches(r.sha256, fingerprint))
 }
 
 /// A known root by name.

@@ -438,7 +438,7 @@ fn cn_of(name: &x509_cert::name::Name) -> Option<String> {
         .iter()
         .flat_map(|rdn| rdn.0.iter())
         .find(|atv| atv.oid == cn)
-        .map(|atv| atv.to_string())
+        .map(crate::name::format_atv)
 }
 
 /// A day in seconds.

@@ -165,17 +165,22 @@ pub trait Target: Sync {
 
 /// Every target, in listing order.
 pub fn all() -> Vec<&'static dyn Target> {
-    let mut targets: Vec<&'static dyn Target> = Vec::new();
-    targets.extend(basic::TARGETS);
-    targets.extend(espressif::TARGETS);
-    targets.extend(source::TARGETS);
-    targets.extend(module::TARGETS);
-    targets
+    in_order().collect()
 }
 
-/// Find a target by name.
+fn in_order() -> impl Iterator<Item = &'static dyn Target> {
+    let families: [&'static [&'static dyn Target]; 4] = [
+        &basic::TARGETS,
+        &espressif::TARGETS,
+        &source::TARGETS,
+        &module::TARGETS,
+    ];
+    families.into_iter().flatten().copied()
+}
+
+/// Find a target by name (no list is built: a batch looks targets up several times per device).
 pub fn find(name: &str) -> Result<&'static dyn Target> {
-    all().into_iter().find(|t| t.name() == name).ok_or_else(|| {
+    in_order().find(|t| t.name() == name).ok_or_else(|| {
         let names: Vec<&str> = all().iter().map(|t| t.name()).collect();
         Error::new(
             ErrorKind::Target,
