@@ -121,6 +121,9 @@ pub struct Artifacts {
     pub readme: String,
     /// Remarks for the user (choices made, defaults applied).
     pub notes: Vec<String>,
+    /// Files the target did not build because the caller did not want them ([`crate::target::Target::pack_wanted`]).
+    #[serde(skip)]
+    pub left_out: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -154,6 +157,7 @@ impl Artifacts {
             files: Vec::new(),
             readme: String::new(),
             notes: Vec::new(),
+            left_out: Vec::new(),
         }
     }
     /// Add a file.

@@ -532,19 +532,24 @@ fn pack_outputs(
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
     let mut packed = Vec::new();
-    let pack_options = PackOptions {
-        force: options.force,
+    let check_options = PackOptions {
         now: options.now,
         ..Default::default()
     };
     for name in &options.targets {
         let target = target::find(name)?;
-        let checked = check::pack_checked(
-            &bundle,
-            name,
-            &params_for(name, target, params),
-            &pack_options,
-        )?;
+        let params = params_for(name, target, params);
+        let found = check::check_for_pack(&bundle, name, &params, &check_options)?;
+        // Only what the patterns select is built where a target can leave files out (a module's AT script).
+        let wanted = |file: &str| {
+            options.files.is_empty()
+                || options
+                    .files
+                    .iter()
+                    .any(|p| file_pattern_matches(p, name, file))
+        };
+        let checked =
+            check::pack_after_check_wanted(&bundle, name, &params, found, options.force, &wanted)?;
         findings.extend(
             checked
                 .findings
@@ -643,8 +648,10 @@ fn select_files(
         let outputs: Vec<String> = packed
             .iter()
             .flat_map(|(target, artifacts)| {
-                let names = artifacts.files.iter().map(|a| a.name.as_str());
-                names
+                let built = artifacts.files.iter().map(|a| a.name.as_str());
+                let left_out = artifacts.left_out.iter().map(String::as_str);
+                built
+                    .chain(left_out)
                     .chain(["manifest.json", "README.txt"])
                     .map(move |name| format!("{target}/{name}"))
             })

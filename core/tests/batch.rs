@@ -327,6 +327,17 @@ fn a_file_pattern_that_selects_nothing_is_an_error() {
         "{error}"
     );
     assert!(!out.join("dev-0000").exists());
+    // The list names the files a target did not build because no pattern wanted them (a module's AT script).
+    opts.targets = vec!["quectel".into()];
+    opts.params
+        .set("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+    opts.files = vec!["quectel/*.pem".into(), "quectel/script.json".into()];
+    let summary = batch::run(&devices, &opts, &|_| {}).unwrap();
+    let error = summary.devices[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("quectel/script.txt, quectel/steps.json, quectel/manifest.json"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -910,3 +910,46 @@ fn outputs_are_deterministic() {
         }
     }
 }
+
+#[test]
+fn a_caller_that_wants_only_the_payloads_gets_the_same_bytes_without_the_script() {
+    for bundle_dir in ["aws/rsa", "aws/ec"] {
+        let bundle = load(&[bundle_dir]);
+        for target in FAMILIES {
+            let p = family_params(target, vec![("endpoint", AWS_HOST)]);
+            let Ok(full) = certpack::target::pack(&bundle, target, &p) else {
+                // An RSA-only module and an EC key: refused either way.
+                assert!(certpack::target::pack_wanted(&bundle, target, &p, &|_| false).is_err());
+                continue;
+            };
+            let script = |f: &str| f == "script.txt" || f == "steps.json";
+            let lean =
+                certpack::target::pack_wanted(&bundle, target, &p, &|f: &str| !script(f)).unwrap();
+            let kept: Vec<(&str, &[u8], bool)> = full
+                .files
+                .iter()
+                .filter(|a| !script(&a.name))
+                .map(|a| (a.name.as_str(), &a.bytes[..], a.secret))
+                .collect();
+            let built: Vec<(&str, &[u8], bool)> = lean
+                .files
+                .iter()
+                .map(|a| (a.name.as_str(), &a.bytes[..], a.secret))
+                .collect();
+            assert_eq!(built, kept, "{target} {bundle_dir}");
+            assert_eq!(lean.left_out, ["script.txt", "steps.json"], "{target}");
+            assert!(full.left_out.is_empty());
+            assert_eq!((&lean.readme, &lean.notes), (&full.readme, &full.notes));
+            // Wanting one of the two builds exactly that one, with the same bytes.
+            let json_only =
+                certpack::target::pack_wanted(&bundle, target, &p, &|f: &str| f != "script.txt")
+                    .unwrap();
+            assert_eq!(json_only.left_out, ["script.txt"]);
+            assert_eq!(
+                json_only.get("steps.json").map(|a| &a.bytes),
+                full.get("steps.json").map(|a| &a.bytes),
+                "{target}"
+            );
+        }
+    }
+}

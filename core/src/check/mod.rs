@@ -34,7 +34,10 @@ use crate::item::{Item, Role};
 use crate::target::{Capabilities, Target};
 use crate::time::Timestamp;
 
-pub use pack::{check_for_pack, pack_after_check, pack_checked, CheckedPack, PackOptions};
+pub use pack::{
+    check_for_pack, pack_after_check, pack_after_check_wanted, pack_checked, CheckedPack,
+    PackOptions,
+};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

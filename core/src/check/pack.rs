@@ -63,6 +63,19 @@ pub fn pack_after_check(
     findings: Vec<Finding>,
     force: bool,
 ) -> Result<CheckedPack> {
+    pack_after_check_wanted(bundle, target, params, findings, force, &|_| true)
+}
+
+/// [`pack_after_check`], building only the files `wanted` accepts where the target can leave the others out
+/// ([`target::pack_wanted`]).
+pub fn pack_after_check_wanted(
+    bundle: &Bundle,
+    target: &str,
+    params: &Params,
+    findings: Vec<Finding>,
+    force: bool,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<CheckedPack> {
     let errors: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -85,7 +98,7 @@ pub fn pack_after_check(
             ),
         ));
     }
-    let mut artifacts = target::pack(bundle, target, params)?;
+    let mut artifacts = target::pack_wanted(bundle, target, params, wanted)?;
     for f in &errors {
         let title = super::code(f.code).map_or("", |c| c.title);
         artifacts.notes.push(format!(

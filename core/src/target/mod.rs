@@ -161,6 +161,18 @@ pub trait Target: Sync {
     }
     /// Produce the files.
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts>;
+    /// [`Target::pack`] for a caller that keeps only the files `wanted` accepts (by name): a target may leave
+    /// out the others where they are costly to build (the module targets' AT script), naming them in
+    /// [`Artifacts::left_out`]. The files it does build are the same bytes. By default every file is built.
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
+        let _ = wanted;
+        self.pack(bundle, params)
+    }
 }
 
 /// Every target, in listing order.
@@ -220,7 +232,18 @@ pub fn validate_params(target: &dyn Target, params: &Params) -> Result<()> {
 
 /// Pack `bundle` for the target named `name`.
 pub fn pack(bundle: &Bundle, name: &str, params: &Params) -> Result<Artifacts> {
+    pack_wanted(bundle, name, params, &|_| true)
+}
+
+/// [`pack`], building only the files `wanted` accepts where a target can leave the others out
+/// ([`Target::pack_wanted`]).
+pub fn pack_wanted(
+    bundle: &Bundle,
+    name: &str,
+    params: &Params,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Artifacts> {
     let target = find(name)?;
     validate_params(target, params)?;
-    target.pack(bundle, params)
+    target.pack_wanted(bundle, params, wanted)
 }

@@ -64,6 +64,15 @@ impl Target for EspAt {
         capabilities(Some(0), "AT+CIPSNTPCFG=1,0,\"pool.ntp.org\" and wait for +TIME_UPDATED (ESP32-C2 loses it on reset)", false)
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let https = match params.str_or("protocol", "mqtt") {
             "mqtt" => false,
@@ -174,7 +183,7 @@ impl Target for EspAt {
             }
         ));
         let text = readme(&plan, "ESP-AT: AT+SYSMFG=2,<namespace>,<key>,8,<length> then exactly <length> bytes after >. ESP-AT echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }
 

@@ -626,13 +626,15 @@ pub(crate) fn payload_artifact(
     }
 }
 
-/// Finish a target's output: payload files, then `script.txt` and `steps.json`.
+/// Finish a target's output: payload files, then `script.txt` and `steps.json` (each rendered only when
+/// `wanted`; a batch that keeps only the payloads skips the script).
 pub(crate) fn finish(
     target: &str,
     plan: &Plan,
     mut script: Script,
     files: Vec<Artifact>,
     readme: String,
+    wanted: &dyn Fn(&str) -> bool,
 ) -> Artifacts {
     let already = script.preamble.iter().any(|l| l.starts_with("SECRET"));
     let text_secret = already
@@ -644,20 +646,28 @@ pub(crate) fn finish(
     if text_secret && !already {
         script.preamble.insert(0, "SECRET: this file contains the private key or a SAS token. Keep it off shared drives and out of version control.".into());
     }
-    let text = Artifact::new(
-        "script.txt",
-        script.to_text(),
-        "the AT script: commands with the expected response next to each",
-    );
-    let json_secret = text_secret || script.has_secret();
-    if json_secret {
-        script.title = format!("{} (SECRET: contains key material)", script.title);
-    }
-    let json = Artifact::new("steps.json", script.to_json(), "the same steps as JSON (command, payload base64, expect regex, timeout) for a factory script");
     let mut out = Artifacts::new(target);
     out.files = files;
-    out.push(if text_secret { text.secret() } else { text });
-    out.push(if json_secret { json.secret() } else { json });
+    if wanted("script.txt") {
+        let text = Artifact::new(
+            "script.txt",
+            script.to_text(),
+            "the AT script: commands with the expected response next to each",
+        );
+        out.push(if text_secret { text.secret() } else { text });
+    } else {
+        out.left_out.push("script.txt".into());
+    }
+    if wanted("steps.json") {
+        let json_secret = text_secret || script.has_secret();
+        if json_secret {
+            script.title = format!("{} (SECRET: contains key material)", script.title);
+        }
+        let json = Artifact::new("steps.json", script.to_json(), "the same steps as JSON (command, payload base64, expect regex, timeout) for a factory script");
+        out.push(if json_secret { json.secret() } else { json });
+    } else {
+        out.left_out.push("steps.json".into());
+    }
     out.readme = readme;
     out.notes = plan.notes.clone();
     out

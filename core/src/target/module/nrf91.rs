@@ -46,6 +46,15 @@ impl Target for Nrf91 {
         )
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -174,6 +183,6 @@ impl Target for Nrf91 {
             s.push(Step::new("AT#XMQTTCON=0", "disconnect").timeout_ms(30_000));
         }
         let text = readme(&plan, "nRF91: the credentials are written inline with AT%CMNG=0 while the modem is offline (AT+CFUN=4). AT%CMNG=1 lists the SHA-256 of the exact text written (manifest.json meta cmng_sha256), CR/LF included, so only LF text gives the documented value. Without the Serial LTE Modem application, use the security tag in your firmware (e.g. CONFIG_MQTT_HELPER_SEC_TAG).");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

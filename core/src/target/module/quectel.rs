@@ -56,6 +56,15 @@ impl Target for Quectel {
         )
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -215,6 +224,6 @@ impl Target for Quectel {
         );
         files.push(msg);
         let text = readme(&plan, "Quectel: upload with AT+QFUPL after CONNECT, exactly the number of bytes announced (no NUL). Each upload is answered with +QFUPL: <size>,<checksum>; the expected values are in manifest.json (meta qfupl_checksum).");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

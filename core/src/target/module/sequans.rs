@@ -60,6 +60,15 @@ impl Target for Sequans {
         )
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -163,6 +172,6 @@ impl Target for Sequans {
         s.push(Step::new("AT+SQNSMQTTDISCONNECT=0", "disconnect").timeout_ms(30_000));
         files.push(message_artifact(&plan));
         let text = readme(&plan, "Sequans: AT+SQNSNVW=\"certificate\"|\"privatekey\",<slot>,<size> then exactly <size> bytes after >. Sequans echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

@@ -48,6 +48,15 @@ impl Target for SierraHl78 {
         )
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -139,6 +148,6 @@ impl Target for SierraHl78 {
         );
         s.push(Step::new("AT+KMQTTCLOSE=1", "disconnect").timeout_ms(30_000));
         let text = readme(&plan, "Sierra HL78xx: AT+KCERTSTORE/AT+KPRIVKSTORE=<type>,<size>,<index>, CONNECT, exactly <size> bytes, then --EOF--Pattern--. The module echoes no checksum. The MQTT lines follow Sierra's KMQTT commands; check them against your firmware's AT guide.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

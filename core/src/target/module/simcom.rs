@@ -91,6 +91,15 @@ impl Target for Sim7080 {
         capabilities(Some(GPS_EPOCH), CLOCK_HINT, false)
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -236,7 +245,7 @@ impl Target for Sim7080 {
         s.push(Step::new("AT+SMDISC", "disconnect").timeout_ms(10_000));
         files.push(message_artifact(&plan));
         let text = readme(&plan, "SIMCom SIM7080: AT+CFSWFILE writes each file into /customer/ (exact size, at most 10240 bytes); AT+CSSLCFG=\"CONVERT\" loads them; AT+CFSGFIS confirms the size (SIMCom echoes no checksum).");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }
 
@@ -257,6 +266,15 @@ impl Target for Sim7600 {
         capabilities(Some(GPS_EPOCH), CLOCK_HINT, false)
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -402,6 +420,6 @@ impl Target for Sim7600 {
         ));
         files.push(message_artifact(&plan));
         let text = readme(&plan, "SIMCom SIM7600/A76xx: AT+CCERTDOWN takes the exact byte count, then the raw PEM after >. SIMCom echoes no checksum; AT+CCERTLIST confirms the names.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

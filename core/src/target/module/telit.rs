@@ -39,6 +39,15 @@ impl Target for Telit {
         capabilities(None, "AT#NTP=\"pool.ntp.org\",123,1,10 or AT+CCLK=\"yy/MM/dd,hh:mm:ss+00\" (AT#CCLKMODE=1 for UTC)", true)
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -170,6 +179,6 @@ impl Target for Telit {
         );
         s.push(Step::new(format!("AT#MQDISC={inst}"), "disconnect").timeout_ms(30_000));
         let text = readme(&plan, "Telit: AT#SSLSECDATA=<ssl-id>,1,<type>,<size> then exactly <size> bytes after >. Types: 0 client certificate, 1 CA, 2 RSA private key. Telit echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }

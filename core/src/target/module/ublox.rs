@@ -60,6 +60,15 @@ impl Target for Ublox {
         )
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let name = self.name();
         let mut plan = Plan::new(
             bundle,
@@ -227,6 +236,6 @@ impl Target for Ublox {
         );
         plan.chain_note(false);
         let text = readme(&plan, "u-blox: AT+USECMNG=0,<type>,\"<name>\",<size> then exactly <size> bytes after >. The module answers with the MD5 of the DER it stores (manifest.json meta usecmng_md5; compare case-insensitively). Certificates are sent as DER by default: SARA-R4 accepts only DER.");
-        Ok(finish(name, &plan, s, files, text))
+        Ok(finish(name, &plan, s, files, text, wanted))
     }
 }
