@@ -532,14 +532,14 @@ fn pack_outputs(
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
     let mut packed = Vec::new();
-    let check_options = PackOptions {
+    let checking = PackOptions {
         now: options.now,
         ..Default::default()
     };
     for name in &options.targets {
         let target = target::find(name)?;
         let params = params_for(name, target, params);
-        let found = check::check_for_pack(&bundle, name, &params, &check_options)?;
+        let found = check::check_for_pack(&bundle, name, &params, &checking)?;
         // Only what the patterns select is built where a target can leave files out (a module's AT script).
         let wanted = |file: &str| {
             options.files.is_empty()
