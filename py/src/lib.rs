@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 
 use certpack::api::{self, CheckRequest, PackOptions};
+use certpack::batch::BatchOptions;
 use certpack::convert::{ConvertOptions, Form};
 use certpack::encode::{Eol, PemStyle};
 use certpack::output::{write_files as write_outputs, Guard};
@@ -363,16 +364,9 @@ fn batch(
 ) -> PyResult<String> {
     detached(py, || {
         let devices = certpack::batch::discover(&fleet)?;
-        let options = certpack::batch::BatchOptions {
-            targets,
-            params: params_of(params),
+        let options = BatchOptions {
             out_dir,
-            load: LoadOptions {
-                passphrase: passphrase.map(Zeroizing::new),
-            },
-            force,
-            now: now.map(certpack::time::Timestamp),
-            files,
+            ..batch_options(targets, params, force, passphrase, now, files)
         };
         certpack::batch::run(&devices, &options, &|_| {}).map(|summary| summary.to_json())
     })
@@ -382,7 +376,7 @@ fn batch(
 #[pyclass(module = "certpack._native", name = "Fleet", frozen)]
 struct PyFleet {
     devices: Vec<certpack::batch::Device>,
-    options: certpack::batch::BatchOptions,
+    options: BatchOptions,
 }
 
 #[pymethods]
@@ -403,17 +397,7 @@ impl PyFleet {
     ) -> PyResult<PyFleet> {
         guarded(py, || {
             let devices = certpack::batch::discover(&fleet)?;
-            let options = certpack::batch::BatchOptions {
-                targets,
-                params: params_of(params),
-                load: LoadOptions {
-                    passphrase: passphrase.map(Zeroizing::new),
-                },
-                force,
-                now: now.map(certpack::time::Timestamp),
-                files,
-                ..Default::default()
-            };
+            let options = batch_options(targets, params, force, passphrase, now, files);
             certpack::batch::pack_fleet(&[], &options)?;
             Ok(PyFleet { devices, options })
         })
@@ -454,6 +438,28 @@ impl PyFleet {
                     .into_pyobject(py)
             })
             .collect()
+    }
+}
+
+/// The options `batch` and `Fleet` take from Python (no output folder: `batch` adds its own).
+fn batch_options(
+    targets: Vec<String>,
+    params: Vec<(String, String)>,
+    force: bool,
+    passphrase: Option<String>,
+    now: Option<i64>,
+    files: Vec<String>,
+) -> BatchOptions {
+    BatchOptions {
+        targets,
+        params: params_of(params),
+        load: LoadOptions {
+            passphrase: passphrase.map(Zeroizing::new),
+        },
+        force,
+        now: now.map(certpack::time::Timestamp),
+        files,
+        ..Default::default()
     }
 }
 

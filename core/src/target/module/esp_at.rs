@@ -63,9 +63,7 @@ impl Target for EspAt {
     fn capabilities(&self) -> Capabilities {
         capabilities(Some(0), "AT+CIPSNTPCFG=1,0,\"pool.ntp.org\" and wait for +TIME_UPDATED (ESP32-C2 loses it on reset)", false)
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
 
     fn pack_wanted(
         &self,

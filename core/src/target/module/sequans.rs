@@ -59,9 +59,7 @@ impl Target for Sequans {
             false,
         )
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
 
     fn pack_wanted(
         &self,

@@ -90,9 +90,7 @@ impl Target for Sim7080 {
     fn capabilities(&self) -> Capabilities {
         capabilities(Some(GPS_EPOCH), CLOCK_HINT, false)
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
 
     fn pack_wanted(
         &self,
@@ -265,9 +263,7 @@ impl Target for Sim7600 {
     fn capabilities(&self) -> Capabilities {
         capabilities(Some(GPS_EPOCH), CLOCK_HINT, false)
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
 
     fn pack_wanted(
         &self,

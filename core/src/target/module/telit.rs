@@ -38,9 +38,7 @@ impl Target for Telit {
     fn capabilities(&self) -> Capabilities {
         capabilities(None, "AT#NTP=\"pool.ntp.org\",123,1,10 or AT+CCLK=\"yy/MM/dd,hh:mm:ss+00\" (AT#CCLKMODE=1 for UTC)", true)
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
 
     fn pack_wanted(
         &self,
