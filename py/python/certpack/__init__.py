@@ -643,11 +643,11 @@ def pack_fleet(
     memory of one chunk. A bad device is yielded with ``error`` set and never stops the others. An unknown
     target, file pattern or parameter raises here, before any device runs.
     """
+    if chunk < 1:
+        raise ValueError(f"chunk is the number of devices packed at a time: give 1 or more, not {chunk}")
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
     native = _native.Fleet(os.fspath(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns)
-    if chunk < 1:
-        raise ValueError("chunk must be at least 1")
     return _devices(native, chunk)
 
 
