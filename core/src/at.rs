@@ -283,14 +283,8 @@ mod json {
                 0x08 => b"\\b",
                 0x0c => b"\\f",
                 0..=0x1f => {
-                    unicode = [
-                        b'\\',
-                        b'u',
-                        b'0',
-                        b'0',
-                        crate::cert::HEX_DIGITS[usize::from(b >> 4)],
-                        crate::cert::HEX_DIGITS[usize::from(b & 15)],
-                    ];
+                    let [hi, lo] = crate::cert::hex_pair(b);
+                    unicode = [b'\\', b'u', b'0', b'0', hi, lo];
                     &unicode
                 }
                 _ => continue,

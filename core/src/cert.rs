@@ -13,8 +13,23 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::key::PublicKey;
 use crate::time::Timestamp;
 
-/// The lowercase hex digits, by value.
-pub(crate) const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+/// The two lowercase hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 15]];
+        b += 1;
+    }
+    pairs
+};
+
+/// The two lowercase hex digits of `b` (the one table behind every hex certpack writes).
+#[inline(always)]
+pub(crate) fn hex_pair(b: u8) -> [u8; 2] {
+    HEX_PAIRS[usize::from(b)]
+}
 
 /// SHA-256 of `bytes` as lowercase hex (the hash every manifest and summary lists).
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -23,15 +38,7 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    let digits: Vec<u8> = bytes
-        .iter()
-        .flat_map(|&b| {
-            [
-                HEX_DIGITS[usize::from(b >> 4)],
-                HEX_DIGITS[usize::from(b & 15)],
-            ]
-        })
-        .collect();
+    let digits: Vec<u8> = bytes.iter().flat_map(|&b| hex_pair(b)).collect();
     // Hex digits are ASCII.
     String::from_utf8(digits).unwrap_or_default()
 }
@@ -43,12 +50,7 @@ pub(crate) fn hex_matches(text: &str, bytes: &[u8]) -> bool {
             .as_bytes()
             .chunks_exact(2)
             .zip(bytes)
-            .all(|(pair, &b)| {
-                pair == [
-                    HEX_DIGITS[usize::from(b >> 4)],
-                    HEX_DIGITS[usize::from(b & 15)],
-                ]
-            })
+            .all(|(pair, &b)| pair == hex_pair(b))
 }
 
 /// A parsed certificate with its DER and identity. Cloning shares the parsed data.

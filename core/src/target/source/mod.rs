@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 use super::{ParamSpec, Params, Target};
 use crate::bundle::Bundle;
-use crate::cert::Certificate;
+use crate::cert::{hex_pair, Certificate};
 use crate::encode::{self, Eol, PemStyle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::item::Item;
@@ -477,12 +477,12 @@ pub(crate) fn write_hex(
         // bytes, so the conversion never fails.
         for (&b, item) in leading.iter().zip(joined.chunks_exact_mut(6)) {
             if let Ok(item) = <&mut [u8; 6]>::try_from(item) {
-                let [hi, lo] = HEX_PAIRS[usize::from(b)];
+                let [hi, lo] = hex_pair(b);
                 *item = [b'0', b'x', hi, lo, b',', b' '];
             }
         }
         let (item, line_end) = tail.split_at_mut(4);
-        let [hi, lo] = HEX_PAIRS[usize::from(final_byte)];
+        let [hi, lo] = hex_pair(final_byte);
         item.copy_from_slice(&[b'0', b'x', hi, lo]);
         copy_short(line_end, end.as_bytes());
     }
@@ -500,18 +500,6 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
         (dst, src) => dst.copy_from_slice(src),
     }
 }
-
-/// The two lowercase hex digits of every byte value.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    use crate::cert::HEX_DIGITS;
-    let mut pairs = [[0; 2]; 256];
-    let mut b = 0;
-    while b < 256 {
-        pairs[b] = [HEX_DIGITS[b >> 4], HEX_DIGITS[b & 15]];
-        b += 1;
-    }
-    pairs
-};
 
 // ---- parameters shared by the source targets ----
 

@@ -148,16 +148,13 @@ pub fn rust_escape(text: &[u8], out: &mut String) {
             0 => out.push_str("\\0"),
             0x20..=0x7e => out.push(b as char),
             _ => {
+                let [hi, lo] = crate::cert::hex_pair(b);
                 out.push_str("\\x");
-                out.push(hex_digit(b >> 4));
-                out.push(hex_digit(b & 15));
+                out.push(char::from(hi));
+                out.push(char::from(lo));
             }
         }
     }
-}
-
-fn hex_digit(n: u8) -> char {
-    char::from(crate::cert::HEX_DIGITS[usize::from(n & 15)])
 }
 
 /// Split text into lines, each keeping its line ending (`\n` or `\r\n`); a last line without ending is kept too.
