@@ -532,14 +532,14 @@ fn pack_outputs(
     let leaf = bundle.leaf().and_then(|l| l.certificate());
     let mut findings = Vec::new();
     let mut packed = Vec::new();
-    let checking = PackOptions {
+    let pack_options = PackOptions {
+        force: options.force,
         now: options.now,
         ..Default::default()
     };
     for name in &options.targets {
         let target = target::find(name)?;
         let params = params_for(name, target, params);
-        let found = check::check_for_pack(&bundle, name, &params, &checking)?;
         // Only what the patterns select is built where a target can leave files out (a module's AT script).
         let wanted = |file: &str| {
             options.files.is_empty()
@@ -548,8 +548,7 @@ fn pack_outputs(
                     .iter()
                     .any(|p| file_pattern_matches(p, name, file))
         };
-        let checked =
-            check::pack_after_check_wanted(&bundle, name, &params, found, options.force, &wanted)?;
+        let checked = check::pack_checked_wanted(&bundle, name, &params, &pack_options, &wanted)?;
         findings.extend(
             checked
                 .findings

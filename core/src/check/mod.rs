@@ -35,8 +35,7 @@ use crate::target::{Capabilities, Target};
 use crate::time::Timestamp;
 
 pub use pack::{
-    check_for_pack, pack_after_check, pack_after_check_wanted, pack_checked, CheckedPack,
-    PackOptions,
+    check_for_pack, pack_after_check, pack_checked, pack_checked_wanted, CheckedPack, PackOptions,
 };
 
 /// How bad a finding is.

@@ -66,9 +66,8 @@ pub fn pack_after_check(
     pack_after_check_wanted(bundle, target, params, findings, force, &|_| true)
 }
 
-/// [`pack_after_check`], building only the files `wanted` accepts where the target can leave the others out
-/// ([`target::pack_wanted`]).
-pub fn pack_after_check_wanted(
+/// [`pack_after_check`], building only the files `wanted` accepts where the target can leave the others out.
+fn pack_after_check_wanted(
     bundle: &Bundle,
     target: &str,
     params: &Params,
@@ -129,6 +128,18 @@ pub fn pack_checked(
     params: &Params,
     options: &PackOptions,
 ) -> Result<CheckedPack> {
+    pack_checked_wanted(bundle, target, params, options, &|_| true)
+}
+
+/// [`pack_checked`], building only the files `wanted` accepts (by name) where the target can leave the others
+/// out ([`target::pack_wanted`]): what a batch that keeps some files asks for.
+pub fn pack_checked_wanted(
+    bundle: &Bundle,
+    target: &str,
+    params: &Params,
+    options: &PackOptions,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<CheckedPack> {
     let findings = check_for_pack(bundle, target, params, options)?;
-    pack_after_check(bundle, target, params, findings, options.force)
+    pack_after_check_wanted(bundle, target, params, findings, options.force, wanted)
 }
