@@ -417,12 +417,26 @@ impl PrivateKey {
         if let Some(text) = self.traditional_pem.get() {
             return Ok(text);
         }
-        let text = Zeroizing::new(crate::encode::pem(
+        let text = Zeroizing::new(self.encode_traditional(Default::default())?);
+        Ok(self.traditional_pem.get_or_init(|| text))
+    }
+    /// [`PrivateKey::traditional_pem`] in `style`, as bytes to hand on: the kept text when `style` is the
+    /// default (as [`crate::cert::Certificate`] does for its PEM), encoded otherwise.
+    pub(crate) fn traditional_pem_in(
+        &self,
+        style: crate::encode::PemStyle,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        if style == crate::encode::PemStyle::default() {
+            return Ok(Zeroizing::new(self.traditional_pem()?.as_bytes().to_vec()));
+        }
+        Ok(Zeroizing::new(self.encode_traditional(style)?.into_bytes()))
+    }
+    fn encode_traditional(&self, style: crate::encode::PemStyle) -> Result<String> {
+        crate::encode::pem(
             self.traditional_label(),
             self.traditional.as_deref().unwrap_or(&self.pkcs8),
-            Default::default(),
-        )?);
-        Ok(self.traditional_pem.get_or_init(|| text))
+            style,
+        )
     }
     /// The key in the container it arrived in (an encrypted key comes back decrypted, as PKCS#8).
     pub fn original_der(&self) -> Zeroizing<Vec<u8>> {

@@ -201,7 +201,7 @@ fn key_bytes(key: &PrivateKey, options: Options) -> Result<Zeroizing<Vec<u8>>> {
     };
     Ok(match (traditional, options.content) {
         // The key's kept PEM text, shared with the module targets.
-        (true, Content::Pem) => Zeroizing::new(key.traditional_pem()?.as_bytes().to_vec()),
+        (true, Content::Pem) => key.traditional_pem_in(PemStyle::default())?,
         (true, Content::Der) => key.traditional_der(),
         (false, Content::Pem) => Zeroizing::new(
             encode::pem(encode::PRIVATE_KEY, &key.pkcs8_der(), PemStyle::default())?.into_bytes(),

@@ -30,7 +30,7 @@ use crate::at::{Script, Step};
 use crate::bundle::Bundle;
 use crate::cert::Certificate;
 use crate::cloud::{self, aws, azure, Cloud};
-use crate::encode::{self, Eol, PemStyle};
+use crate::encode::{Eol, PemStyle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::KeyAlgorithm;
 use crate::time::Timestamp;
@@ -383,22 +383,11 @@ impl<'a> Plan<'a> {
         let Auth::X509 { key, .. } = &self.auth else {
             return Ok(None);
         };
-        let style = PemStyle {
+        key.traditional_pem_in(PemStyle {
             eol,
             final_newline: true,
-        };
-        // The key's kept PEM when it is this text (the usual LF case); encoded here otherwise.
-        if style == PemStyle::default() {
-            return Ok(Some(Zeroizing::new(
-                key.traditional_pem()?.as_bytes().to_vec(),
-            )));
-        }
-        let text = Zeroizing::new(encode::pem(
-            key.traditional_label(),
-            &key.traditional_der(),
-            style,
-        )?);
-        Ok(Some(Zeroizing::new(text.as_bytes().to_vec())))
+        })
+        .map(Some)
     }
 
     /// Note that the chain is (or is not) sent with the client certificate.
@@ -434,11 +423,10 @@ fn x509_auth<'a>(bundle: &'a Bundle, target: &str, support: Support) -> Result<A
         ));
     }
     match key.algorithm() {
-        KeyAlgorithm::Rsa { .. } => {}
         KeyAlgorithm::Ec { .. } if support.rsa_only => {
             return Err(Error::new(ErrorKind::UnsupportedKey, format!("target {target} stores RSA private keys only, and this key is {}", key.algorithm()), "create the device certificate with an RSA 2048 key (AWS console: Create certificate; Azure: openssl genrsa)"));
         }
-        KeyAlgorithm::Ec { .. } => {}
+        KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ec { .. } => {}
         other => {
             return Err(Error::new(
                 ErrorKind::UnsupportedKey,
