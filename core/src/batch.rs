@@ -541,13 +541,9 @@ fn pack_outputs(
         let target = target::find(name)?;
         let params = params_for(name, target, params);
         // Only what the patterns select is built where a target can leave files out (a module's AT script).
-        let wanted = |file: &str| {
-            options.files.is_empty()
-                || options
-                    .files
-                    .iter()
-                    .any(|p| file_pattern_matches(p, name, file))
-        };
+        let patterns = patterns_for(&options.files, name);
+        let wanted =
+            |file: &str| options.files.is_empty() || patterns.iter().any(|(_, p)| p.matches(file));
         let checked = check::pack_checked_wanted(&bundle, name, &params, &pack_options, &wanted)?;
         findings.extend(
             checked
@@ -617,30 +613,23 @@ fn select_files(
         return Ok((vec![true; packed.len()], vec![true; packed.len()]));
     }
     let mut used = vec![false; patterns.len()];
-    let mut wanted = |target: &str, file: &str| {
-        let mut any = false;
-        for (pattern, used) in patterns.iter().zip(used.iter_mut()) {
-            if file_pattern_matches(pattern, target, file) {
-                *used = true;
-                any = true;
-            }
-        }
-        any
-    };
     // Decide every file first (the error lists them all), then drop the unwanted ones.
     let keep: Vec<(Vec<bool>, bool, bool)> = packed
         .iter()
         .map(|(target, artifacts)| {
-            let files = artifacts
-                .files
-                .iter()
-                .map(|a| wanted(target, &a.name))
-                .collect();
-            (
-                files,
-                wanted(target, "manifest.json"),
-                wanted(target, "README.txt"),
-            )
+            let selecting = patterns_for(patterns, target);
+            let mut wanted = |file: &str| {
+                let mut any = false;
+                for &(i, pattern) in &selecting {
+                    if pattern.matches(file) {
+                        used[i] = true;
+                        any = true;
+                    }
+                }
+                any
+            };
+            let files = artifacts.files.iter().map(|a| wanted(&a.name)).collect();
+            (files, wanted("manifest.json"), wanted("README.txt"))
         })
         .collect();
     if let Some((pattern, _)) = patterns.iter().zip(&used).find(|(_, used)| !**used) {
@@ -693,20 +682,60 @@ fn check_file_patterns(patterns: &[String], targets: &[String]) -> Result<()> {
 
 /// Whether `pattern` selects the output `<target>/<file>`: a pattern with `/` is matched against that whole path
 /// component by component, one without against the file name alone.
+#[cfg(test)]
 fn file_pattern_matches(pattern: &str, target: &str, file: &str) -> bool {
-    if !pattern.contains('/') {
-        let name = file.rsplit('/').next().unwrap_or(file);
-        return wildcard(pattern.as_bytes(), name.as_bytes());
-    }
-    let mut parts = pattern.split('/');
-    let mut path = std::iter::once(target).chain(file.split('/'));
-    loop {
-        match (parts.next(), path.next()) {
-            (Some(p), Some(c)) if wildcard(p.as_bytes(), c.as_bytes()) => {}
-            (None, None) => return true,
-            _ => return false,
+    FilePattern::for_target(pattern, target).is_some_and(|p| p.matches(file))
+}
+
+/// A file pattern that can select outputs of one target, its target component already matched: each target's
+/// patterns are found once per device, then only the file part is matched against each output.
+#[derive(Clone, Copy)]
+enum FilePattern<'a> {
+    /// A pattern without `/`: matched against the file name alone.
+    Name(&'a str),
+    /// The components after `<target>/`: matched against the file's path in the target folder.
+    Path(&'a str),
+}
+
+impl<'a> FilePattern<'a> {
+    /// `pattern` for outputs of `target`: `None` when its target component does not match.
+    fn for_target(pattern: &'a str, target: &str) -> Option<FilePattern<'a>> {
+        match pattern.split_once('/') {
+            None => Some(FilePattern::Name(pattern)),
+            Some((folder, rest)) => {
+                wildcard(folder.as_bytes(), target.as_bytes()).then_some(FilePattern::Path(rest))
+            }
         }
     }
+
+    /// Whether this pattern selects `file` (a path in the target folder).
+    fn matches(self, file: &str) -> bool {
+        match self {
+            FilePattern::Name(pattern) => {
+                let name = file.rsplit('/').next().unwrap_or(file);
+                wildcard(pattern.as_bytes(), name.as_bytes())
+            }
+            FilePattern::Path(rest) => {
+                let (mut parts, mut path) = (rest.split('/'), file.split('/'));
+                loop {
+                    match (parts.next(), path.next()) {
+                        (Some(p), Some(c)) if wildcard(p.as_bytes(), c.as_bytes()) => {}
+                        (None, None) => return true,
+                        _ => return false,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The patterns of `patterns` that can select outputs of `target`, with their index in `patterns`.
+fn patterns_for<'a>(patterns: &'a [String], target: &str) -> Vec<(usize, FilePattern<'a>)> {
+    patterns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| FilePattern::for_target(p, target).map(|p| (i, p)))
+        .collect()
 }
 
 /// Shell-style matching of one path component: `*` any run of characters, `?` exactly one (output names are
