@@ -1,6 +1,8 @@
 //! The in-process core rate for `bench/compare`: reads every device folder of a generated fleet into memory, then
 //! runs the reference per-device workload (core/benches/workload/mod.rs) over all of them on ONE thread, and prints
-//! `{"devices": N, "seconds": S}` (file reading not timed). `passes` repeats the fleet to get a longer sample.
+//! `{"devices": N, "seconds": S, "read_seconds": R}`: S the workload alone (`passes` times the fleet, for a longer
+//! sample), R the one pass that read the device folders (`Input::read_path`, as `certpack batch` reads a device),
+//! so that reading + workload bounds what any in-process use of the core can reach on this machine.
 //! `cargo run --release -p certpack --example fleet_workload -- FLEET [passes]`.
 
 #[path = "../benches/workload/mod.rs"]
@@ -24,7 +26,14 @@ fn main() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    let devices: Vec<_> = dirs.iter().map(|d| workload::device_inputs(d)).collect();
+    let started = std::time::Instant::now();
+    let devices: Vec<_> = dirs
+        .iter()
+        .map(|d| {
+            certpack::Input::read_path(d).unwrap_or_else(|e| fail(format!("{}: {e}", d.display())))
+        })
+        .collect();
+    let read_seconds = started.elapsed().as_secs_f64();
     // One untimed pass warms caches and proves every device is good.
     for (dir, inputs) in dirs.iter().zip(&devices) {
         if let Err(e) = workload::device(inputs) {
@@ -40,7 +49,7 @@ fn main() {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{{\"devices\": {}, \"seconds\": {seconds}, \"bytes\": {total}}}",
+        "{{\"devices\": {}, \"seconds\": {seconds}, \"read_seconds\": {read_seconds}, \"bytes\": {total}}}",
         devices.len() * passes
     );
 }
