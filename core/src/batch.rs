@@ -552,15 +552,28 @@ fn pack_outputs(
                 .filter(|f| f.severity > Severity::Info)
                 .map(|f| f.code.to_string()),
         );
-        packed.push((name.as_str(), checked.artifacts));
+        packed.push(TargetOutputs {
+            target: name,
+            patterns,
+            artifacts: checked.artifacts,
+        });
     }
     findings.sort();
     findings.dedup();
     let (with_manifest, with_readme) = select_files(&mut packed, &options.files)?;
     let mut files = Vec::new();
     let mut sha256 = Vec::new();
-    for (((target, mut artifacts), manifest), readme) in
-        packed.into_iter().zip(with_manifest).zip(with_readme)
+    for (
+        (
+            TargetOutputs {
+                target,
+                mut artifacts,
+                ..
+            },
+            manifest,
+        ),
+        readme,
+    ) in packed.into_iter().zip(with_manifest).zip(with_readme)
     {
         let count = artifacts.files.len();
         let hashes: Option<Vec<String>> = (hash_all || manifest)
@@ -601,12 +614,19 @@ fn pack_outputs(
     })
 }
 
+/// One target's outputs for a device, with the file patterns that can select them (see [`patterns_for`]).
+struct TargetOutputs<'a> {
+    target: &'a str,
+    patterns: Vec<(usize, FilePattern<'a>)>,
+    artifacts: crate::artifact::Artifacts,
+}
+
 /// Keep the outputs `patterns` select (all when there are none): drop the others from each target's artifacts, so
 /// a target's `manifest.json` and `README.txt` describe exactly the files written beside them. Returns, per target,
 /// whether its `manifest.json` and its `README.txt` are wanted. A pattern that selects nothing is an error: it
 /// is almost certainly mistyped, and a fleet written without the files it was meant to hold is worse than none.
 fn select_files(
-    packed: &mut [(&str, crate::artifact::Artifacts)],
+    packed: &mut [TargetOutputs<'_>],
     patterns: &[String],
 ) -> Result<(Vec<bool>, Vec<bool>)> {
     if patterns.is_empty() {
@@ -616,11 +636,10 @@ fn select_files(
     // Decide every file first (the error lists them all), then drop the unwanted ones.
     let keep: Vec<(Vec<bool>, bool, bool)> = packed
         .iter()
-        .map(|(target, artifacts)| {
-            let selecting = patterns_for(patterns, target);
+        .map(|t| {
             let mut wanted = |file: &str| {
                 let mut any = false;
-                for &(i, pattern) in &selecting {
+                for &(i, pattern) in &t.patterns {
                     if pattern.matches(file) {
                         used[i] = true;
                         any = true;
@@ -628,21 +647,25 @@ fn select_files(
                 }
                 any
             };
-            let files = artifacts.files.iter().map(|a| wanted(&a.name)).collect();
+            let files = t.artifacts.files.iter().map(|a| wanted(&a.name)).collect();
             (files, wanted("manifest.json"), wanted("README.txt"))
         })
         .collect();
     if let Some((pattern, _)) = patterns.iter().zip(&used).find(|(_, used)| !**used) {
         let outputs: Vec<String> = packed
             .iter()
-            .flat_map(|(target, artifacts)| {
-                let built = artifacts.files.iter().map(|a| a.name.as_str());
-                let left_out = artifacts.left_out.iter().map(String::as_str);
-                built
-                    .chain(left_out)
-                    .chain(["manifest.json", "README.txt"])
-                    .map(move |name| format!("{target}/{name}"))
-            })
+            .flat_map(
+                |TargetOutputs {
+                     target, artifacts, ..
+                 }| {
+                    let built = artifacts.files.iter().map(|a| a.name.as_str());
+                    let left_out = artifacts.left_out.iter().map(String::as_str);
+                    built
+                        .chain(left_out)
+                        .chain(["manifest.json", "README.txt"])
+                        .map(move |name| format!("{target}/{name}"))
+                },
+            )
             .collect();
         return Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -654,9 +677,9 @@ fn select_files(
         ));
     }
     let (mut manifests, mut readmes) = (Vec::new(), Vec::new());
-    for ((_, artifacts), (files, manifest, readme)) in packed.iter_mut().zip(keep) {
+    for (t, (files, manifest, readme)) in packed.iter_mut().zip(keep) {
         let mut wanted = files.into_iter();
-        artifacts.files.retain(|_| wanted.next().unwrap_or(false));
+        t.artifacts.files.retain(|_| wanted.next().unwrap_or(false));
         manifests.push(manifest);
         readmes.push(readme);
     }
@@ -666,9 +689,9 @@ fn select_files(
 /// Refuse, before any device runs, a file pattern that is empty or names a target folder the batch does not write.
 fn check_file_patterns(patterns: &[String], targets: &[String]) -> Result<()> {
     for pattern in patterns {
-        let folder = pattern.split_once('/').map(|(t, _)| t);
-        let known =
-            folder.is_none_or(|f| targets.iter().any(|t| wildcard(f.as_bytes(), t.as_bytes())));
+        let known = targets
+            .iter()
+            .any(|t| FilePattern::for_target(pattern, t).is_some());
         if pattern.is_empty() || pattern.ends_with('/') || !known {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -688,7 +711,8 @@ fn file_pattern_matches(pattern: &str, target: &str, file: &str) -> bool {
 }
 
 /// A file pattern that can select outputs of one target, its target component already matched: each target's
-/// patterns are found once per device, then only the file part is matched against each output.
+/// patterns are found once per device (before the target packs, which builds only what they select), then only
+/// the file part is matched against each output.
 #[derive(Clone, Copy)]
 enum FilePattern<'a> {
     /// A pattern without `/`: matched against the file name alone.
