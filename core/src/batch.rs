@@ -530,6 +530,7 @@ fn pack_outputs(
 ) -> Result<Packed> {
     let bundle = Bundle::load(inputs, &options.load)?;
     let leaf = bundle.leaf().and_then(|l| l.certificate());
+    let checker = check::Checker::new(&bundle);
     let mut findings = Vec::new();
     let mut packed = Vec::new();
     let pack_options = PackOptions {
@@ -544,7 +545,7 @@ fn pack_outputs(
         let patterns = patterns_for(&options.files, name);
         let wanted =
             |file: &str| options.files.is_empty() || patterns.iter().any(|(_, p)| p.matches(file));
-        let checked = check::pack_checked_wanted(&bundle, name, &params, &pack_options, &wanted)?;
+        let checked = check::pack_checked_wanted(&checker, name, &params, &pack_options, &wanted)?;
         findings.extend(
             checked
                 .findings

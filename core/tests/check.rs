@@ -626,6 +626,46 @@ fn pack_refuses_on_error_unless_forced() {
     assert_eq!(err.kind(), ErrorKind::Target);
 }
 
+/// A batch device checks its bundle once and then each target: one `Checker` asked for several targets, clocks
+/// and endpoints, in turn, gives each exactly what a fresh check gives, for every bundle under testdata/check/.
+#[test]
+fn one_checker_serves_every_target() {
+    let variants: Vec<CheckOptions> = ["esp32-at", "quectel", "nrf91", "der"]
+        .iter()
+        .map(|name| CheckOptions {
+            target: Some(certpack::target::find(name).unwrap()),
+            ..options()
+        })
+        .chain([
+            CheckOptions {
+                endpoint: Some(ATS.into()),
+                ..options()
+            },
+            CheckOptions {
+                endpoint: Some(AZURE.into()),
+                device_time: at("1980-01-06T00:00:00Z"),
+                ..options()
+            },
+        ])
+        .collect();
+    let mut with_findings = 0;
+    for entry in std::fs::read_dir(path("check")).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy();
+        let bundle = load(&[&format!("check/{name}")]);
+        let checker = check::Checker::new(&bundle);
+        for opts in &variants {
+            let fresh = check::run(&bundle, opts);
+            assert_eq!(checker.run(opts), fresh, "{}: {opts:?}", dir.display());
+            with_findings += usize::from(fresh.iter().any(|f| f.severity > Severity::Info));
+        }
+    }
+    assert!(with_findings > 100, "{with_findings}");
+}
+
 #[test]
 fn report_json_shape() {
     let findings = check::run(&load(&["check/no-root"]), &options());

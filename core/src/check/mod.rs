@@ -211,22 +211,56 @@ pub const DEFAULT_EXPIRY_WARNING_DAYS: u32 = 30;
 
 /// Run every check; findings sorted by severity (errors first), then code, then path.
 pub fn run(bundle: &Bundle, options: &CheckOptions) -> Vec<Finding> {
-    let ctx = Context::new(bundle, options);
-    let mut findings = Vec::new();
-    key::check(&ctx, &mut findings);
-    roots::check(&ctx, &mut findings);
-    time::check(&ctx, &mut findings);
-    algorithms::check(&ctx, &mut findings);
-    chain::check(&ctx, &mut findings);
-    form::check(&ctx, &mut findings);
-    summary::check(&ctx, &mut findings);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.code.cmp(b.code))
-            .then(a.path.cmp(&b.path))
-    });
-    findings
+    Checker::new(bundle).run(options)
+}
+
+/// A bundle with the findings of the checks that look at the bundle alone (the key, the chain, the files' form)
+/// already made: they do not depend on the target, the endpoint or the clock, so checking one bundle for several
+/// targets (a batch device) runs them once. [`Checker::run`] adds the rest for one set of options.
+#[derive(Debug, Clone)]
+pub struct Checker<'a> {
+    bundle: &'a Bundle,
+    bundle_findings: Vec<Finding>,
+}
+
+impl<'a> Checker<'a> {
+    /// Run the checks of `bundle` that need no options.
+    pub fn new(bundle: &'a Bundle) -> Checker<'a> {
+        let options = CheckOptions::default();
+        let ctx = Context::new(bundle, &options);
+        let mut bundle_findings = Vec::new();
+        key::check(&ctx, &mut bundle_findings);
+        chain::check(&ctx, &mut bundle_findings);
+        form::check(&ctx, &mut bundle_findings);
+        Checker {
+            bundle,
+            bundle_findings,
+        }
+    }
+
+    /// The bundle being checked.
+    pub fn bundle(&self) -> &'a Bundle {
+        self.bundle
+    }
+
+    /// Every finding for `options`, sorted like [`run`]'s: the bundle's own and those of the roots, the clock and
+    /// the algorithms for the target and endpoint given.
+    pub fn run(&self, options: &CheckOptions) -> Vec<Finding> {
+        let ctx = Context::new(self.bundle, options);
+        let mut findings = self.bundle_findings.clone();
+        roots::check(&ctx, &mut findings);
+        time::check(&ctx, &mut findings);
+        algorithms::check(&ctx, &mut findings);
+        // Each code belongs to one group, so the order the groups run in does not change the sorted list.
+        summary::check(&ctx, &mut findings);
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.code.cmp(b.code))
+                .then(a.path.cmp(&b.path))
+        });
+        findings
+    }
 }
 
 /// Whether `issuer`'s key made `child`'s signature: `Some(true)` or `Some(false)`, or `None` when certpack cannot

@@ -1,7 +1,7 @@
 //! `pack` with checks: run [`run`](super::run) with the target's capabilities and refuse to write on an error
 //! finding unless forced. The CLI, Python and JS all go through here, so they refuse the same bundles.
 
-use super::{run, CheckOptions, Finding, Severity};
+use super::{CheckOptions, Checker, Finding, Severity};
 use crate::artifact::Artifacts;
 use crate::bundle::Bundle;
 use crate::error::{Error, ErrorKind, Result};
@@ -39,6 +39,16 @@ pub fn check_for_pack(
     params: &Params,
     options: &PackOptions,
 ) -> Result<Vec<Finding>> {
+    check_target(&Checker::new(bundle), target, params, options)
+}
+
+/// [`check_for_pack`] with the bundle's own checks already run.
+fn check_target(
+    checker: &Checker<'_>,
+    target: &str,
+    params: &Params,
+    options: &PackOptions,
+) -> Result<Vec<Finding>> {
     let found = target::find(target)?;
     target::validate_params(found, params)?;
     let check = CheckOptions {
@@ -51,7 +61,7 @@ pub fn check_for_pack(
         now: options.now,
         expiry_warning_days: options.expiry_warning_days,
     };
-    Ok(run(bundle, &check))
+    Ok(checker.run(&check))
 }
 
 /// Pack after [`check_for_pack`]: refuses with [`ErrorKind::CheckFailed`] when `findings` hold an error and
@@ -128,18 +138,26 @@ pub fn pack_checked(
     params: &Params,
     options: &PackOptions,
 ) -> Result<CheckedPack> {
-    pack_checked_wanted(bundle, target, params, options, &|_| true)
+    pack_checked_wanted(&Checker::new(bundle), target, params, options, &|_| true)
 }
 
-/// [`pack_checked`], building only the files `wanted` accepts (by name) where the target can leave the others
-/// out ([`target::pack_wanted`]): what a batch that keeps some files asks for.
+/// [`pack_checked`] for one of several targets of a bundle whose own checks `checker` ran once, building only
+/// the files `wanted` accepts (by name) where the target can leave the others out ([`target::pack_wanted`]):
+/// what a batch that packs several targets and keeps some files asks for.
 pub fn pack_checked_wanted(
-    bundle: &Bundle,
+    checker: &Checker<'_>,
     target: &str,
     params: &Params,
     options: &PackOptions,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<CheckedPack> {
-    let findings = check_for_pack(bundle, target, params, options)?;
-    pack_after_check_wanted(bundle, target, params, findings, options.force, wanted)
+    let findings = check_target(checker, target, params, options)?;
+    pack_after_check_wanted(
+        checker.bundle(),
+        target,
+        params,
+        findings,
+        options.force,
+        wanted,
+    )
 }
