@@ -24,6 +24,9 @@ use crate::input::{entry_type, Input, LoadOptions};
 use crate::target::{self, Params};
 use crate::time::Timestamp;
 
+mod chunks;
+pub use chunks::FleetChunks;
+
 /// Name of the state file kept in each device folder.
 pub const STATE_FILE: &str = ".certpack-batch.json";
 
@@ -348,7 +351,12 @@ pub struct DeviceOutputs {
 /// is not used.
 pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<DeviceOutputs>> {
     check_options(options)?;
-    Ok(devices
+    Ok(pack_devices(devices, options))
+}
+
+/// [`pack_fleet`] with the options already checked.
+fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs> {
+    devices
         .par_iter()
         .map(|device| {
             let packed = read_device(device, options)
@@ -372,7 +380,7 @@ pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<Devi
                 },
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The output folder as a run found it, listed once before any device runs.
@@ -766,7 +774,18 @@ fn patterns_for<'a>(patterns: &'a [String], target: &str) -> Vec<(usize, FilePat
 /// Shell-style matching of one path component: `*` any run of characters, `?` exactly one (output names are
 /// ASCII), anything else itself.
 fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
-    // Greedy with backtracking to the last `*` only: linear in practice, never exponential.
+    // The usual shapes first: a literal name, or `*` and a literal suffix (`*.der`).
+    let literal = |p: &[u8]| !p.iter().any(|&c| c == b'*' || c == b'?');
+    match pattern.split_first() {
+        Some((b'*', suffix)) if literal(suffix) => text.ends_with(suffix),
+        _ if literal(pattern) => pattern == text,
+        _ => wildcard_backtracking(pattern, text),
+    }
+}
+
+/// [`wildcard`] for any pattern: greedy with backtracking to the last `*` only, linear in practice, never
+/// exponential.
+fn wildcard_backtracking(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -1004,7 +1023,7 @@ fn write_atomically(
 
 #[cfg(test)]
 mod tests {
-    use super::{file_pattern_matches, wildcard};
+    use super::{file_pattern_matches, wildcard, wildcard_backtracking};
 
     #[test]
     fn wildcards_match_like_the_shell() {
@@ -1030,6 +1049,37 @@ mod tests {
         ];
         for (p, t) in no {
             assert!(!wildcard(p.as_bytes(), t.as_bytes()), "{p} {t}");
+        }
+        // The shortcuts for literal names and `*suffix` agree with the general matcher.
+        let patterns = [
+            "",
+            "*",
+            "*.der",
+            "cert.der",
+            "*der",
+            "*.pem.pem",
+            "a",
+            "?",
+            "*?",
+        ];
+        let texts = [
+            "",
+            "der",
+            ".der",
+            "cert.der",
+            "cert.der.bin",
+            "a.pem.pem",
+            "a",
+            "ab",
+        ];
+        for p in patterns {
+            for t in texts {
+                assert_eq!(
+                    wildcard(p.as_bytes(), t.as_bytes()),
+                    wildcard_backtracking(p.as_bytes(), t.as_bytes()),
+                    "{p:?} {t:?}"
+                );
+            }
         }
     }
 

@@ -476,3 +476,70 @@ fn pack_fleet_returns_what_run_writes() {
     let err = batch::pack_fleet(&devices, &bad).unwrap_err();
     assert_eq!(err.kind(), certpack::ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn fleet_chunks_give_what_pack_fleet_gives() {
+    let root = scratch("chunks");
+    let fleet = fleet(&root, 7, &[2, 5]);
+    let devices = batch::discover(&fleet).unwrap();
+    let mut params = Params::new();
+    params.set("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+    let opts = BatchOptions {
+        targets: vec!["esp32-at".into(), "quectel".into()],
+        params,
+        files: vec!["esp32-at/*.bin".into(), "quectel/manifest.json".into()],
+        ..Default::default()
+    };
+    let whole: Vec<Outline> = batch::pack_fleet(&devices, &opts)
+        .unwrap()
+        .iter()
+        .map(outline)
+        .collect();
+    assert_eq!(whole.iter().filter(|d| d.1.is_some()).count(), 2);
+    // Every chunk size, 0 counting as 1, gives the devices in fleet order, chunk by chunk.
+    for chunk in [0, 1, 3, 7, 100] {
+        let chunks = batch::FleetChunks::new(devices.clone(), opts.clone(), chunk).unwrap();
+        assert_eq!(chunks.devices(), 7);
+        let (mut sizes, mut got) = (Vec::new(), Vec::new());
+        for packed in chunks {
+            sizes.push(packed.len());
+            got.extend(packed.iter().map(outline));
+            batch::FleetChunks::release(packed);
+        }
+        assert_eq!(got, whole, "chunk {chunk}");
+        let expected: Vec<usize> = match chunk {
+            0 | 1 => vec![1; 7],
+            3 => vec![3, 3, 1],
+            _ => vec![7],
+        };
+        assert_eq!(sizes, expected, "chunk {chunk}");
+    }
+    // Stopping early leaves nothing waiting: the chunk packing in the background is dropped when it is done.
+    let mut chunks = batch::FleetChunks::new(devices.clone(), opts.clone(), 2).unwrap();
+    assert_eq!(chunks.next().map(|c| c.len()), Some(2));
+    drop(chunks);
+    // The options are checked before any device runs.
+    let bad = BatchOptions {
+        targets: vec!["quectel".into()],
+        files: vec!["esp32-at/*.bin".into()],
+        ..Default::default()
+    };
+    let err = batch::FleetChunks::new(devices, bad, 4).err().unwrap();
+    assert_eq!(err.kind(), certpack::ErrorKind::InvalidArgument);
+}
+
+/// A device's id, error and files, comparable across packings.
+type Outline = (String, Option<String>, Vec<(String, Vec<u8>)>);
+
+fn outline(d: &batch::DeviceOutputs) -> Outline {
+    let files = d
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.bytes.clone()))
+        .collect();
+    (
+        d.device.clone(),
+        d.error.as_ref().map(|e| e.to_string()),
+        files,
+    )
+}

@@ -372,18 +372,21 @@ fn batch(
     })
 }
 
-/// Discovered devices and batch options; [`PyFleet::pack`] packs a slice of the devices in memory.
+/// A fleet packed in memory chunk by chunk ([`certpack::batch::FleetChunks`]): iterating gives, per chunk, a list
+/// of per-device tuples `(device, certificate_id, expiry, findings, error, {path: bytes})`, `error` being the
+/// exception. The next chunk packs on the core's worker threads while Python handles the current one.
 #[pyclass(module = "certpack._native", name = "Fleet", frozen)]
 struct PyFleet {
-    devices: Vec<certpack::batch::Device>,
-    options: BatchOptions,
+    devices: usize,
+    chunks: std::sync::Mutex<certpack::batch::FleetChunks>,
 }
 
 #[pymethods]
 impl PyFleet {
-    /// Find the devices of `fleet` and check the options (an unknown target, pattern or parameter raises here).
+    /// Find the devices of `fleet`, check the options (an unknown target, pattern or parameter raises here) and
+    /// start packing the first `chunk` devices.
     #[new]
-    #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new()))]
+    #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new(), chunk=64))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -394,32 +397,33 @@ impl PyFleet {
         passphrase: Option<String>,
         now: Option<i64>,
         files: Vec<String>,
+        chunk: usize,
     ) -> PyResult<PyFleet> {
         guarded(py, || {
             let devices = certpack::batch::discover(&fleet)?;
             let options = batch_options(targets, params, force, passphrase, now, files);
-            certpack::batch::pack_fleet(&[], &options)?;
-            Ok(PyFleet { devices, options })
+            let chunks = certpack::batch::FleetChunks::new(devices, options, chunk)?;
+            Ok(PyFleet {
+                devices: chunks.devices(),
+                chunks: std::sync::Mutex::new(chunks),
+            })
         })
     }
 
     fn __len__(&self) -> usize {
-        self.devices.len()
+        self.devices
     }
 
-    /// Pack devices `start..end` on the core's worker threads with the GIL released; per device a tuple
-    /// `(device, certificate_id, expiry, findings, error, {path: bytes})`, `error` being the exception.
-    fn pack<'py>(
-        &self,
-        py: Python<'py>,
-        start: usize,
-        end: usize,
-    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
-        let slice = self
-            .devices
-            .get(start..end.min(self.devices.len()))
-            .unwrap_or_default();
-        detached(py, || certpack::batch::pack_fleet(slice, &self.options))?
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The next chunk's devices, waiting for it with the GIL released.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Vec<Bound<'py, PyTuple>>>> {
+        let Some(chunk) = detached(py, || Ok(self.lock().next()))? else {
+            return Ok(None);
+        };
+        let devices = chunk
             .iter()
             .map(|d| {
                 let files = PyDict::new(py);
@@ -437,7 +441,18 @@ impl PyFleet {
                 )
                     .into_pyobject(py)
             })
-            .collect()
+            .collect::<PyResult<Vec<_>>>()?;
+        certpack::batch::FleetChunks::release(chunk);
+        Ok(Some(devices))
+    }
+}
+
+impl PyFleet {
+    /// The chunks; a panic while packing (raised as an internal error) leaves them usable.
+    fn lock(&self) -> std::sync::MutexGuard<'_, certpack::batch::FleetChunks> {
+        self.chunks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -633,25 +633,27 @@ def pack_fleet(
     force: bool = False,
     passphrase: str | None = None,
     files: Sequence[str] = (),
-    chunk: int = 256,
+    chunk: int = 64,
 ) -> Iterator[DeviceOutputs]:
     """Pack a whole fleet in memory: for each device, in fleet order, the files :func:`batch` would write
     into its folder (same checks, ``files`` selection, manifests and READMEs, byte for byte), without writing
     anything. For factory scripts that send the outputs on (a programmer, a database) rather than to disk.
 
-    Devices are packed ``chunk`` at a time on all cores with the GIL released, so a fleet of any size needs the
-    memory of one chunk. A bad device is yielded with ``error`` set and never stops the others. An unknown
+    Devices are packed ``chunk`` at a time on all cores with the GIL released, the next chunk while your loop
+    handles the current one, so a fleet of any size needs the memory of two chunks. A bad device is yielded with ``error`` set and never stops the others. An unknown
     target, file pattern or parameter raises here, before any device runs.
     """
     if chunk < 1:
         raise ValueError(f"chunk is the number of devices packed at a time: give 1 or more, not {chunk}")
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
-    native = _native.Fleet(os.fspath(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns)
-    return _devices(native, chunk)
+    native = _native.Fleet(
+        os.fspath(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns, chunk
+    )
+    return _devices(native)
 
 
-def _devices(native: _native.Fleet, chunk: int) -> Iterator[DeviceOutputs]:
-    for start in range(0, len(native), chunk):
-        for device in native.pack(start, start + chunk):
+def _devices(native: _native.Fleet) -> Iterator[DeviceOutputs]:
+    for chunk in native:
+        for device in chunk:
             yield DeviceOutputs(device)

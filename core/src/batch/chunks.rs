@@ -1,0 +1,88 @@
+//! [`FleetChunks`]: a fleet packed in memory chunk by chunk, the next chunk packing on the worker threads while
+//! the caller handles the one it has (converts it for Python, sends it to a programmer or a database).
+
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+
+use super::{check_options, pack_devices, BatchOptions, Device, DeviceOutputs};
+use crate::error::Result;
+
+/// What a background chunk sends back: its devices' outputs, or the panic it met (raised again on the caller's
+/// thread, as a parallel iterator does).
+type Outcome = std::thread::Result<Vec<DeviceOutputs>>;
+
+/// The devices of a fleet packed `chunk` at a time, in fleet order, like [`pack_fleet`](super::pack_fleet).
+/// While the caller holds one chunk, the next is being packed: at most two chunks are in memory.
+pub struct FleetChunks {
+    devices: Arc<[Device]>,
+    options: Arc<BatchOptions>,
+    chunk: usize,
+    /// Start of the first chunk not yet started.
+    next: usize,
+    /// The chunk being packed.
+    pending: Option<Receiver<Outcome>>,
+}
+
+impl FleetChunks {
+    /// Check `options` (an unknown target, pattern or parameter fails here, before any device runs) and start
+    /// packing the first chunk. A `chunk` of 0 counts as 1.
+    pub fn new(devices: Vec<Device>, options: BatchOptions, chunk: usize) -> Result<FleetChunks> {
+        check_options(&options)?;
+        let mut chunks = FleetChunks {
+            devices: devices.into(),
+            options: Arc::new(options),
+            chunk: chunk.max(1),
+            next: 0,
+            pending: None,
+        };
+        chunks.pending = chunks.start_next();
+        Ok(chunks)
+    }
+
+    /// The number of devices in the fleet.
+    pub fn devices(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Free a chunk's outputs on the worker threads that allocated them, off the caller's thread (the files
+    /// holding key material are wiped there).
+    pub fn release(chunk: Vec<DeviceOutputs>) {
+        rayon::spawn(move || drop(chunk));
+    }
+
+    fn start_next(&mut self) -> Option<Receiver<Outcome>> {
+        let range: Range<usize> = self.next..(self.next + self.chunk).min(self.devices.len());
+        if range.is_empty() {
+            return None;
+        }
+        self.next = range.end;
+        let (devices, options) = (Arc::clone(&self.devices), Arc::clone(&self.options));
+        let (done, receiver) = mpsc::sync_channel(1);
+        rayon::spawn(move || {
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| pack_devices(&devices[range], &options)));
+            // The receiver is gone when the caller stopped early: the outputs are dropped here.
+            let _ = done.send(outcome);
+        });
+        Some(receiver)
+    }
+}
+
+impl Iterator for FleetChunks {
+    type Item = Vec<DeviceOutputs>;
+
+    /// Wait for the chunk being packed, start the next one and return the first.
+    fn next(&mut self) -> Option<Vec<DeviceOutputs>> {
+        let receiver = self.pending.take()?;
+        let outcome = receiver
+            .recv()
+            .unwrap_or_else(|_| Err(Box::new("a fleet chunk's worker stopped without a result")));
+        self.pending = self.start_next();
+        match outcome {
+            Ok(chunk) => Some(chunk),
+            Err(payload) => panic::resume_unwind(payload),
+        }
+    }
+}
