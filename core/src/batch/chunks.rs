@@ -15,6 +15,7 @@ type Outcome = std::thread::Result<Vec<DeviceOutputs>>;
 
 /// The devices of a fleet packed `chunk` at a time, in fleet order, like [`pack_fleet`](super::pack_fleet).
 /// While the caller holds one chunk, the next is being packed: at most two chunks are in memory.
+#[derive(Debug)]
 pub struct FleetChunks {
     devices: Arc<[Device]>,
     options: Arc<BatchOptions>,
@@ -46,7 +47,7 @@ impl FleetChunks {
         self.devices.len()
     }
 
-    /// Free a chunk's outputs on the worker threads that allocated them, off the caller's thread (the files
+    /// Free a chunk's outputs on a worker thread, where they were allocated, off the caller's thread (the files
     /// holding key material are wiped there).
     pub fn release(chunk: Vec<DeviceOutputs>) {
         rayon::spawn(move || drop(chunk));
