@@ -940,6 +940,10 @@ fn a_caller_that_wants_only_the_payloads_gets_the_same_bytes_without_the_script(
             assert_eq!(lean.left_out, ["script.txt", "steps.json"], "{target}");
             assert!(full.left_out.is_empty());
             assert_eq!((&lean.readme, &lean.notes), (&full.readme, &full.notes));
+            // The payloads' descriptions, commands and integrity values (the manifest) are the same too.
+            let mut trimmed = full.clone();
+            trimmed.files.retain(|a| !script(&a.name));
+            assert_eq!(lean.manifest_json(), trimmed.manifest_json(), "{target}");
             // Wanting one of the two builds exactly that one, with the same bytes.
             let json_only =
                 certpack::target::pack_wanted(&bundle, target, &p, &|f: &str| f != "script.txt")

@@ -45,12 +45,7 @@ pub const MQTT_CA: Slot = Slot {
 /// One `AT+SYSMFG=2,...` write step: type 8 (binary), exactly `bytes.len()` raw bytes after `>`.
 pub fn write_step(slot: Slot, file: &str, bytes: &[u8], secret: bool) -> Step {
     Step::new(
-        format!(
-            "AT+SYSMFG=2,\"{}\",\"{}\",8,{}",
-            slot.namespace,
-            slot.key,
-            bytes.len()
-        ),
+        write_command(slot, bytes.len()),
         format!(
             "write {file} ({} bytes, binary) to NVS {}/{}",
             bytes.len(),
@@ -60,6 +55,14 @@ pub fn write_step(slot: Slot, file: &str, bytes: &[u8], secret: bool) -> Step {
     )
     .payload(file, bytes, ">", secret)
     .timeout_ms(10_000)
+}
+
+/// The `AT+SYSMFG` command that writes `len` bytes into `slot` (the payload follows after `>`).
+pub fn write_command(slot: Slot, len: usize) -> String {
+    format!(
+        "AT+SYSMFG=2,\"{}\",\"{}\",8,{len}",
+        slot.namespace, slot.key
+    )
 }
 
 /// The three slots one TLS client reads: certificate, key and CA.

@@ -110,63 +110,33 @@ impl Target for EspAt {
                 (Kind::Key, true) => sysmfg::CLIENT_KEY,
             }
         };
-        let mut s = Script::new(plan.title("ESP-AT"));
-        s.preamble.push("needs ESP-AT v3.1 or later (AT+SYSMFG); credentials are raw PEM (LF, final newline, no NUL) in the mfg_nvs partition".into());
-        s.push(Step::new("ATE0", "echo off"));
-        let mut files = Vec::new();
-        for u in &uploads {
-            let sl = slot(u.kind);
-            let step = sysmfg::write_step(sl, &u.file, &u.bytes, u.secret());
-            files.push(
+        let mut files: Vec<_> = uploads
+            .iter()
+            .map(|u| {
+                let sl = slot(u.kind);
                 u.artifact()
-                    .at_command(step.command.clone())
+                    .at_command(sysmfg::write_command(sl, u.bytes.len()))
                     .meta("nvs_namespace", sl.namespace)
-                    .meta("nvs_key", sl.key),
-            );
-            s.push(step);
-        }
-        s.push(Step::new("AT+CWMODE=1", "Wi-Fi station mode"));
-        match params.get("wifi-ssid") {
+                    .meta("nvs_key", sl.key)
+            })
+            .collect();
+        let wifi = match params.get("wifi-ssid") {
             Some(ssid) => {
                 let pass = params.str_or("wifi-password", "");
                 check_quotable(name, "Wi-Fi SSID", ssid)?;
                 check_quotable(name, "Wi-Fi password", pass)?;
-                s.push(Step::new(format!("AT+CWJAP=\"{ssid}\",\"{pass}\""), "join the Wi-Fi network").expect("WIFI GOT IP[\\s\\S]*OK").timeout_ms(20_000));
-                if !pass.is_empty() {
-                    s.preamble.insert(0, "SECRET: this file contains the Wi-Fi password.".into());
-                }
+                Some((ssid, pass))
             }
-            None => s.push(Step::new("AT+CWJAP?", "the module must already be on Wi-Fi (join with AT+CWJAP=\"<ssid>\",\"<password>\")").expect("\\+CWJAP:\"")),
-        }
-        match &plan.clock {
-            Clock::Network(server) => s.push(
-                Step::new(
-                    format!("AT+CIPSNTPCFG=1,0,\"{server}\""),
-                    "enable SNTP (UTC); TLS checks dates, and the clock starts at 1970",
-                )
-                .expect("\\+TIME_UPDATED")
-                .timeout_ms(30_000),
-            ),
-            Clock::Set(t) => s.push(Step::new(
-                format!("AT+SYSTIMESTAMP={}", t.0),
-                format!("set the clock to {t} (UTC)"),
-            )),
-        }
-        s.push(
-            Step::new(
-                "AT+CIPSNTPTIME?",
-                format!("the clock must show {} or later before TLS", plan.min_year),
-            )
-            .expect(format!(
-                "\\+CIPSNTPTIME:\\w{{3}} \\w{{3}} +\\d+ \\d\\d:\\d\\d:\\d\\d {}",
-                yyyy_at_least(plan.min_year)
-            )),
-        );
-        if https {
-            https_steps(&mut s, &plan, params, &mut files)?;
+            None => None,
+        };
+        let request = if https {
+            let request = HttpsRequest::new(&plan, params)?;
+            files.push(request.artifact());
+            Some(request)
         } else {
-            mqtt_steps(&mut s, &plan, &mut files);
-        }
+            files.extend(mqtt_files(&plan));
+            None
+        };
         plan.notes.push(format!(
             "credentials go to the NVS slots {} ({}); no reflashing needed",
             uploads
@@ -181,11 +151,86 @@ impl Target for EspAt {
             }
         ));
         let text = readme(&plan, "ESP-AT: AT+SYSMFG=2,<namespace>,<key>,8,<length> then exactly <length> bytes after >. ESP-AT echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text, wanted))
+        let script = || {
+            let mut s = Script::new(plan.title("ESP-AT"));
+            s.preamble.push("needs ESP-AT v3.1 or later (AT+SYSMFG); credentials are raw PEM (LF, final newline, no NUL) in the mfg_nvs partition".into());
+            s.push(Step::new("ATE0", "echo off"));
+            for u in &uploads {
+                s.push(sysmfg::write_step(
+                    slot(u.kind),
+                    &u.file,
+                    &u.bytes,
+                    u.secret(),
+                ));
+            }
+            s.push(Step::new("AT+CWMODE=1", "Wi-Fi station mode"));
+            match wifi {
+                Some((ssid, pass)) => {
+                    s.push(Step::new(format!("AT+CWJAP=\"{ssid}\",\"{pass}\""), "join the Wi-Fi network").expect("WIFI GOT IP[\\s\\S]*OK").timeout_ms(20_000));
+                    if !pass.is_empty() {
+                        s.preamble.insert(0, "SECRET: this file contains the Wi-Fi password.".into());
+                    }
+                }
+                None => s.push(Step::new("AT+CWJAP?", "the module must already be on Wi-Fi (join with AT+CWJAP=\"<ssid>\",\"<password>\")").expect("\\+CWJAP:\"")),
+            }
+            match &plan.clock {
+                Clock::Network(server) => s.push(
+                    Step::new(
+                        format!("AT+CIPSNTPCFG=1,0,\"{server}\""),
+                        "enable SNTP (UTC); TLS checks dates, and the clock starts at 1970",
+                    )
+                    .expect("\\+TIME_UPDATED")
+                    .timeout_ms(30_000),
+                ),
+                Clock::Set(t) => s.push(Step::new(
+                    format!("AT+SYSTIMESTAMP={}", t.0),
+                    format!("set the clock to {t} (UTC)"),
+                )),
+            }
+            s.push(
+                Step::new(
+                    "AT+CIPSNTPTIME?",
+                    format!("the clock must show {} or later before TLS", plan.min_year),
+                )
+                .expect(format!(
+                    "\\+CIPSNTPTIME:\\w{{3}} \\w{{3}} +\\d+ \\d\\d:\\d\\d:\\d\\d {}",
+                    yyyy_at_least(plan.min_year)
+                )),
+            );
+            match &request {
+                Some(request) => request.steps(&mut s, &plan),
+                None => mqtt_steps(&mut s, &plan),
+            }
+            s
+        };
+        Ok(finish(name, &plan, files, text, wanted, script))
     }
 }
 
-fn mqtt_steps(s: &mut Script, plan: &Plan, files: &mut Vec<crate::artifact::Artifact>) {
+/// The MQTT payload files: the Azure user name and SAS token (sent with MQTTLONG*), the test message.
+fn mqtt_files(plan: &Plan) -> Vec<crate::artifact::Artifact> {
+    let mut files = Vec::new();
+    if let Some(user) = &plan.username {
+        files.push(payload_artifact(
+            "username.txt",
+            user.as_bytes(),
+            "MQTT user name, sent after AT+MQTTLONGUSERNAME",
+            false,
+        ));
+        if let Some(pass) = plan.password() {
+            files.push(payload_artifact(
+                "password.txt",
+                pass.as_bytes(),
+                "MQTT password (SAS token), sent after AT+MQTTLONGPASSWORD",
+                true,
+            ));
+        }
+    }
+    files.push(message_artifact(plan));
+    files
+}
+
+fn mqtt_steps(s: &mut Script, plan: &Plan) {
     let scheme = if plan.is_x509() { 5 } else { 3 };
     s.push(Step::new(
         format!(
@@ -206,12 +251,6 @@ fn mqtt_steps(s: &mut Script, plan: &Plan, files: &mut Vec<crate::artifact::Arti
             )
             .payload("username.txt", user.as_bytes(), ">", false),
         );
-        files.push(payload_artifact(
-            "username.txt",
-            user.as_bytes(),
-            "MQTT user name, sent after AT+MQTTLONGUSERNAME",
-            false,
-        ));
         if let Some(pass) = plan.password() {
             s.push(
                 Step::new(
@@ -220,12 +259,6 @@ fn mqtt_steps(s: &mut Script, plan: &Plan, files: &mut Vec<crate::artifact::Arti
                 )
                 .payload("password.txt", pass.as_bytes(), ">", true),
             );
-            files.push(payload_artifact(
-                "password.txt",
-                pass.as_bytes(),
-                "MQTT password (SAS token), sent after AT+MQTTLONGPASSWORD",
-                true,
-            ));
         }
     }
     s.push(Step::new(format!("AT+MQTTSNI=0,\"{}\"", plan.host), "SNI"));
@@ -261,67 +294,42 @@ fn mqtt_steps(s: &mut Script, plan: &Plan, files: &mut Vec<crate::artifact::Arti
         .timeout_ms(30_000),
     );
     s.push(Step::new("AT+MQTTCLEAN=0", "disconnect"));
-    files.push(message_artifact(plan));
 }
 
-fn https_steps(
-    s: &mut Script,
-    plan: &Plan,
-    params: &Params,
-    files: &mut Vec<crate::artifact::Artifact>,
-) -> Result<()> {
-    if !matches!(plan.cloud, Cloud::Aws(_)) || !plan.is_x509() {
-        return Err(Error::new(
-            ErrorKind::Target,
-            "target esp-at: protocol=https is the AWS IoT device shadow with a client certificate",
-            "use an AWS -ats endpoint, or protocol=mqtt",
-        ));
+/// The AWS IoT device shadow request of `protocol=https`, checked before anything is built.
+struct HttpsRequest {
+    port: u16,
+    alpn: Option<&'static str>,
+    request: aws::HttpRequest,
+}
+
+impl HttpsRequest {
+    fn new(plan: &Plan, params: &Params) -> Result<HttpsRequest> {
+        if !matches!(plan.cloud, Cloud::Aws(_)) || !plan.is_x509() {
+            return Err(Error::new(
+                ErrorKind::Target,
+                "target esp-at: protocol=https is the AWS IoT device shadow with a client certificate",
+                "use an AWS -ats endpoint, or protocol=mqtt",
+            ));
+        }
+        let port = u16::try_from(params.u32_or("esp-at", "port", 8443)?).unwrap_or(0);
+        let alpn = aws::alpn_for_port(aws::Protocol::Https, port)?;
+        let thing = params.require("esp-at", "thing-name", "my-thing")?;
+        let action = match params.get("shadow-update") {
+            Some(body) => aws::ShadowAction::Update(body.to_string()),
+            None => aws::ShadowAction::Get,
+        };
+        let request = aws::shadow_request(&plan.host, port, thing, None, &action)?;
+        Ok(HttpsRequest {
+            port,
+            alpn,
+            request,
+        })
     }
-    let port = u16::try_from(params.u32_or("esp-at", "port", 8443)?).unwrap_or(0);
-    let alpn = aws::alpn_for_port(aws::Protocol::Https, port)?;
-    let thing = params.require("esp-at", "thing-name", "my-thing")?;
-    let action = match params.get("shadow-update") {
-        Some(body) => aws::ShadowAction::Update(body.to_string()),
-        None => aws::ShadowAction::Get,
-    };
-    let request = aws::shadow_request(&plan.host, port, thing, None, &action)?;
-    s.push(Step::new("AT+CIPSSLCCONF=3,0,0", "TLS sockets: verify the server and present the client certificate (auth mode 3, PKI set 0, CA set 0)"));
-    s.push(Step::new(format!("AT+CIPSSLCSNI=\"{}\"", plan.host), "SNI"));
-    if let Some(a) = alpn {
-        s.push(Step::new(
-            format!("AT+CIPSSLCALPN=1,\"{a}\""),
-            "ALPN: AWS IoT takes HTTPS on port 443 only with it",
-        ));
-    }
-    s.push(
-        Step::new(
-            format!("AT+CIPSTART=\"SSL\",\"{}\",{port}", plan.host),
-            "open the TLS connection",
-        )
-        .expect("CONNECT[\\s\\S]*OK")
-        .timeout_ms(30_000),
-    );
-    s.push(
-        Step::new(
-            format!("AT+CIPSEND={}", request.len()),
-            format!(
-                "send the HTTP request: {} bytes in all (headers + {} bytes of body), exactly",
-                request.len(),
-                request.content_length
-            ),
-        )
-        .payload("shadow-request.http", request.text.as_bytes(), ">", false)
-        .expect("SEND OK[\\s\\S]*HTTP/1\\.1 200")
-        .timeout_ms(20_000),
-    );
-    s.push(
-        Step::new(
-            "AT+CIPCLOSE",
-            "close the connection (ERROR when the server closed it already)",
-        )
-        .may_fail(),
-    );
-    files.push(
+
+    /// The request as a payload file.
+    fn artifact(&self) -> crate::artifact::Artifact {
+        let request = &self.request;
         payload_artifact(
             "shadow-request.http",
             request.text.as_bytes(),
@@ -329,7 +337,46 @@ fn https_steps(
             false,
         )
         .meta("content_length", request.content_length.to_string())
-        .meta("cipsend_length", request.len().to_string()),
-    );
-    Ok(())
+        .meta("cipsend_length", request.len().to_string())
+    }
+
+    fn steps(&self, s: &mut Script, plan: &Plan) {
+        let (port, request) = (self.port, &self.request);
+        s.push(Step::new("AT+CIPSSLCCONF=3,0,0", "TLS sockets: verify the server and present the client certificate (auth mode 3, PKI set 0, CA set 0)"));
+        s.push(Step::new(format!("AT+CIPSSLCSNI=\"{}\"", plan.host), "SNI"));
+        if let Some(a) = self.alpn {
+            s.push(Step::new(
+                format!("AT+CIPSSLCALPN=1,\"{a}\""),
+                "ALPN: AWS IoT takes HTTPS on port 443 only with it",
+            ));
+        }
+        s.push(
+            Step::new(
+                format!("AT+CIPSTART=\"SSL\",\"{}\",{port}", plan.host),
+                "open the TLS connection",
+            )
+            .expect("CONNECT[\\s\\S]*OK")
+            .timeout_ms(30_000),
+        );
+        s.push(
+            Step::new(
+                format!("AT+CIPSEND={}", request.len()),
+                format!(
+                    "send the HTTP request: {} bytes in all (headers + {} bytes of body), exactly",
+                    request.len(),
+                    request.content_length
+                ),
+            )
+            .payload("shadow-request.http", request.text.as_bytes(), ">", false)
+            .expect("SEND OK[\\s\\S]*HTTP/1\\.1 200")
+            .timeout_ms(20_000),
+        );
+        s.push(
+            Step::new(
+                "AT+CIPCLOSE",
+                "close the connection (ERROR when the server closed it already)",
+            )
+            .may_fail(),
+        );
+    }
 }

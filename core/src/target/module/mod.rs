@@ -624,16 +624,32 @@ pub(crate) fn payload_artifact(
     }
 }
 
-/// Finish a target's output: payload files, then `script.txt` and `steps.json` (each rendered only when
-/// `wanted`; a batch that keeps only the payloads skips the script).
+/// Finish a target's output: payload files, then `script.txt` and `steps.json`, each rendered only when `wanted`.
+/// The script's steps are built (`script` called) only when one of the two is: a batch that keeps only the
+/// payloads builds no step.
 pub(crate) fn finish(
     target: &str,
     plan: &Plan,
-    mut script: Script,
     files: Vec<Artifact>,
     readme: String,
     wanted: &dyn Fn(&str) -> bool,
+    script: impl FnOnce() -> Script,
 ) -> Artifacts {
+    let mut out = Artifacts::new(target);
+    out.files = files;
+    out.readme = readme;
+    out.notes = plan.notes.clone();
+    let (text_wanted, json_wanted) = (wanted("script.txt"), wanted("steps.json"));
+    if !text_wanted {
+        out.left_out.push("script.txt".into());
+    }
+    if !json_wanted {
+        out.left_out.push("steps.json".into());
+    }
+    if !(text_wanted || json_wanted) {
+        return out;
+    }
+    let mut script = script();
     let already = script.preamble.iter().any(|l| l.starts_with("SECRET"));
     let text_secret = already
         || plan.password().is_some()
@@ -644,30 +660,22 @@ pub(crate) fn finish(
     if text_secret && !already {
         script.preamble.insert(0, "SECRET: this file contains the private key or a SAS token. Keep it off shared drives and out of version control.".into());
     }
-    let mut out = Artifacts::new(target);
-    out.files = files;
-    if wanted("script.txt") {
+    if text_wanted {
         let text = Artifact::new(
             "script.txt",
             script.to_text(),
             "the AT script: commands with the expected response next to each",
         );
         out.push(if text_secret { text.secret() } else { text });
-    } else {
-        out.left_out.push("script.txt".into());
     }
-    if wanted("steps.json") {
+    if json_wanted {
         let json_secret = text_secret || script.has_secret();
         if json_secret {
             script.title = format!("{} (SECRET: contains key material)", script.title);
         }
         let json = Artifact::new("steps.json", script.to_json(), "the same steps as JSON (command, payload base64, expect regex, timeout) for a factory script");
         out.push(if json_secret { json.secret() } else { json });
-    } else {
-        out.left_out.push("steps.json".into());
     }
-    out.readme = readme;
-    out.notes = plan.notes.clone();
     out
 }
 

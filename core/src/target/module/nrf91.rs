@@ -85,11 +85,9 @@ impl Target for Nrf91 {
         };
         let uploads =
             plan.pem_uploads(Eol::Lf, true, ["ca.pem", "client.pem", "client.key.pem"])?;
-        let mut s = Script::new(plan.title("nRF91"));
-        s.preamble.push(format!("security tag {tag}. Each AT%CMNG=0 command carries the PEM inside the quotes, with its LF line breaks: send the whole command (all its lines, LF only, never CRLF) and then CR."));
-        s.push(Step::new("AT+CFUN=4", "go offline: credentials can be written only while the modem is offline (+CME ERROR: 518 otherwise)").timeout_ms(10_000));
         let mut files = Vec::new();
-        let mut listing = Vec::new();
+        // Per upload: its credential type, its PEM text and the SHA-256 the modem lists.
+        let mut writes = Vec::new();
         for u in &uploads {
             let ty = match u.kind {
                 Kind::Ca => 0,
@@ -100,87 +98,101 @@ impl Target for Nrf91 {
                 Error::new(ErrorKind::InvalidArgument, "the PEM text is not UTF-8", "")
             })?;
             let sha = integrity::cmng_sha256(&u.bytes);
-            s.push(
-                Step::new(
-                    format!("AT%CMNG=3,{tag},{ty}"),
-                    "delete the old credential (+CME ERROR: 513 = none there, fine)",
-                )
-                .may_fail(),
-            );
-            s.push(
-                Step::new(
-                    format!("AT%CMNG=0,{tag},{ty},\"{text}\""),
-                    format!(
-                        "write the {} ({} bytes of PEM, LF); the modem will list SHA-256 {sha}",
-                        u.description(),
-                        u.bytes.len()
-                    ),
-                )
-                .timeout_ms(10_000),
-            );
-            listing.push(format!("%CMNG: {tag},{ty},\"{sha}\""));
             files.push(
                 u.artifact()
                     .meta("cmng_sha256", &sha)
                     .meta("sec_tag", tag.to_string())
                     .meta("expected_response", format!("%CMNG: {tag},{ty},\"{sha}\"")),
             );
+            writes.push((ty, text, sha));
         }
-        s.push(Step::new(format!("AT%CMNG=1,{tag}"), "list the stored credentials: each SHA-256 must equal the one computed here (a different value means the text was altered, e.g. CRLF)").expect(listing.join("[\\s\\S]*")));
         if let Some(apn) = &plan.apn {
             check_quotable(name, "APN", apn)?;
-            s.push(Step::new(
-                format!("AT+CGDCONT=0,\"IP\",\"{apn}\""),
-                "set the APN of the default context",
-            ));
         }
-        s.push(Step::new("AT+CEREG=1", "report network registration"));
-        s.push(
-            Step::new(
-                "AT+CFUN=1",
-                "go online and wait for registration (+CEREG: 1 home, 5 roaming)",
-            )
-            .expect("\\+CEREG: [15]\\b")
-            .timeout_ms(300_000),
-        );
-        if let Clock::Set(t) = &plan.clock {
-            s.push(Step::new(
-                cclk_set(*t),
-                format!("set the clock to {t} (UTC)"),
-            ));
-        }
-        s.push(cclk_check(plan.min_year).timeout_ms(10_000));
         if slm {
             check_quotable(name, "message", &plan.message)?;
-            s.push(Step::new(
-                format!("AT#XMQTTCFG=\"{}\",60,1", plan.client_id),
-                "Serial LTE Modem: MQTT client id, keep-alive, clean session",
-            ));
-            let (user, pass) = (
-                plan.username.clone().unwrap_or_default(),
-                plan.password().unwrap_or("").to_string(),
-            );
-            s.push(
-                Step::new(
-                    format!(
-                        "AT#XMQTTCON=1,\"{user}\",\"{pass}\",\"{}\",{},{tag}",
-                        plan.host, plan.port
-                    ),
-                    "connect over TLS with the security tag above; #XMQTTEVT: 0,0 = connected",
-                )
-                .expect("#XMQTTEVT: 0,0")
-                .timeout_ms(60_000),
-            );
-            s.push(
-                Step::new(
-                    format!("AT#XMQTTPUB=\"{}\",\"{}\",0,0", plan.topic, plan.message),
-                    "publish the test message (QoS 0)",
-                )
-                .timeout_ms(30_000),
-            );
-            s.push(Step::new("AT#XMQTTCON=0", "disconnect").timeout_ms(30_000));
         }
         let text = readme(&plan, "nRF91: the credentials are written inline with AT%CMNG=0 while the modem is offline (AT+CFUN=4). AT%CMNG=1 lists the SHA-256 of the exact text written (manifest.json meta cmng_sha256), CR/LF included, so only LF text gives the documented value. Without the Serial LTE Modem application, use the security tag in your firmware (e.g. CONFIG_MQTT_HELPER_SEC_TAG).");
-        Ok(finish(name, &plan, s, files, text, wanted))
+        let script = || {
+            let mut s = Script::new(plan.title("nRF91"));
+            s.preamble.push(format!("security tag {tag}. Each AT%CMNG=0 command carries the PEM inside the quotes, with its LF line breaks: send the whole command (all its lines, LF only, never CRLF) and then CR."));
+            s.push(Step::new("AT+CFUN=4", "go offline: credentials can be written only while the modem is offline (+CME ERROR: 518 otherwise)").timeout_ms(10_000));
+            let mut listing = Vec::new();
+            for (u, (ty, text, sha)) in uploads.iter().zip(&writes) {
+                s.push(
+                    Step::new(
+                        format!("AT%CMNG=3,{tag},{ty}"),
+                        "delete the old credential (+CME ERROR: 513 = none there, fine)",
+                    )
+                    .may_fail(),
+                );
+                s.push(
+                    Step::new(
+                        format!("AT%CMNG=0,{tag},{ty},\"{text}\""),
+                        format!(
+                            "write the {} ({} bytes of PEM, LF); the modem will list SHA-256 {sha}",
+                            u.description(),
+                            u.bytes.len()
+                        ),
+                    )
+                    .timeout_ms(10_000),
+                );
+                listing.push(format!("%CMNG: {tag},{ty},\"{sha}\""));
+            }
+            s.push(Step::new(format!("AT%CMNG=1,{tag}"), "list the stored credentials: each SHA-256 must equal the one computed here (a different value means the text was altered, e.g. CRLF)").expect(listing.join("[\\s\\S]*")));
+            if let Some(apn) = &plan.apn {
+                s.push(Step::new(
+                    format!("AT+CGDCONT=0,\"IP\",\"{apn}\""),
+                    "set the APN of the default context",
+                ));
+            }
+            s.push(Step::new("AT+CEREG=1", "report network registration"));
+            s.push(
+                Step::new(
+                    "AT+CFUN=1",
+                    "go online and wait for registration (+CEREG: 1 home, 5 roaming)",
+                )
+                .expect("\\+CEREG: [15]\\b")
+                .timeout_ms(300_000),
+            );
+            if let Clock::Set(t) = &plan.clock {
+                s.push(Step::new(
+                    cclk_set(*t),
+                    format!("set the clock to {t} (UTC)"),
+                ));
+            }
+            s.push(cclk_check(plan.min_year).timeout_ms(10_000));
+            if slm {
+                s.push(Step::new(
+                    format!("AT#XMQTTCFG=\"{}\",60,1", plan.client_id),
+                    "Serial LTE Modem: MQTT client id, keep-alive, clean session",
+                ));
+                let (user, pass) = (
+                    plan.username.clone().unwrap_or_default(),
+                    plan.password().unwrap_or("").to_string(),
+                );
+                s.push(
+                    Step::new(
+                        format!(
+                            "AT#XMQTTCON=1,\"{user}\",\"{pass}\",\"{}\",{},{tag}",
+                            plan.host, plan.port
+                        ),
+                        "connect over TLS with the security tag above; #XMQTTEVT: 0,0 = connected",
+                    )
+                    .expect("#XMQTTEVT: 0,0")
+                    .timeout_ms(60_000),
+                );
+                s.push(
+                    Step::new(
+                        format!("AT#XMQTTPUB=\"{}\",\"{}\",0,0", plan.topic, plan.message),
+                        "publish the test message (QoS 0)",
+                    )
+                    .timeout_ms(30_000),
+                );
+                s.push(Step::new("AT#XMQTTCON=0", "disconnect").timeout_ms(30_000));
+            }
+            s
+        };
+        Ok(finish(name, &plan, files, text, wanted, script))
     }
 }

@@ -88,16 +88,8 @@ impl Target for Sequans {
         let sp = ranged(params, name, "profile", 1, 1, 6)?;
         let eol = eol_param(params, name, "lf")?;
         let uploads = plan.pem_uploads(eol, true, ["ca.pem", "client.pem", "client.key.pem"])?;
-        let mut s = Script::new(plan.title("Sequans Monarch"));
-        s.preamble.push(format!("security profile {sp}; ordinary PEM is sent (some AVR-IoT code uses an unwrapped form: if the connection fails, check your firmware's notes)"));
-        s.push(Step::new("ATE0", "echo off"));
-        if let Some(apn) = &plan.apn {
-            s.push(Step::new(
-                format!("AT+CGDCONT=1,\"IP\",\"{apn}\""),
-                "set the APN",
-            ));
-        }
-        let mut files = Vec::new();
+        // Per upload: its namespace, its slot and the command that writes it.
+        let mut writes = Vec::new();
         for u in &uploads {
             let ns = if u.kind == Kind::Key {
                 "privatekey"
@@ -105,71 +97,90 @@ impl Target for Sequans {
                 "certificate"
             };
             let n = slot(u.kind)?;
-            let len = u.bytes.len();
-            s.push(
-                Step::new(
-                    format!("AT+SQNSNVW=\"{ns}\",{n},0"),
-                    "delete the slot first (size 0)",
-                )
-                .may_fail(),
-            );
-            let cmd = format!("AT+SQNSNVW=\"{ns}\",{n},{len}");
-            s.push(
-                Step::new(
-                    &cmd,
-                    format!(
-                        "write the {} ({len} bytes, PEM) to {ns} slot {n}",
-                        u.description()
-                    ),
-                )
-                .payload(&u.file, &u.bytes, ">", u.secret())
-                .timeout_ms(15_000),
-            );
-            files.push(u.artifact().at_command(cmd).meta("slot", n.to_string()));
+            writes.push((ns, n, format!("AT+SQNSNVW=\"{ns}\",{n},{}", u.bytes.len())));
         }
-        s.push(Step::new("AT+CFUN=1", "radio on"));
-        nitz_or_set_clock(&mut s, &plan);
         let (cert_id, key_id) = if plan.is_x509() {
             (slot(Kind::Cert)?.to_string(), slot(Kind::Key)?.to_string())
         } else {
             (String::new(), String::new())
         };
-        s.push(Step::new(format!("AT+SQNSPCFG={sp},2,\"\",1,{},{cert_id},{key_id},\"\",\"\"", slot(Kind::Ca)?), "TLS 1.2, default cipher suites, verify the server with the CA slot, client certificate and key slots"));
-        let (user, pass) = (
-            plan.username.clone().unwrap_or_default(),
-            plan.password().unwrap_or("").to_string(),
-        );
-        s.push(Step::new(
-            format!(
-                "AT+SQNSMQTTCFG=0,\"{}\",\"{user}\",\"{pass}\",{sp}",
-                plan.client_id
-            ),
-            "MQTT client id, user name/password (Azure SAS) and the security profile",
-        ));
-        s.push(
-            Step::new(
-                format!("AT+SQNSMQTTCONNECT=0,\"{}\",{},60", plan.host, plan.port),
-                "connect; +SQNSMQTTONCONNECT:0,0 = connected",
-            )
-            .expect("\\+SQNSMQTTONCONNECT: ?0,0")
-            .timeout_ms(60_000),
-        );
-        s.push(
-            Step::new(
-                format!(
-                    "AT+SQNSMQTTPUBLISH=0,\"{}\",1,{}",
-                    plan.topic,
-                    plan.message.len()
-                ),
-                "publish the test message (QoS 1)",
-            )
-            .payload("message.txt", plan.message.as_bytes(), ">", false)
-            .expect("\\+SQNSMQTTONPUBLISH: ?0,")
-            .timeout_ms(30_000),
-        );
-        s.push(Step::new("AT+SQNSMQTTDISCONNECT=0", "disconnect").timeout_ms(30_000));
+        let ca_slot = slot(Kind::Ca)?;
+        let mut files: Vec<_> = uploads
+            .iter()
+            .zip(&writes)
+            .map(|(u, (_, n, cmd))| u.artifact().at_command(cmd).meta("slot", n.to_string()))
+            .collect();
         files.push(message_artifact(&plan));
         let text = readme(&plan, "Sequans: AT+SQNSNVW=\"certificate\"|\"privatekey\",<slot>,<size> then exactly <size> bytes after >. Sequans echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text, wanted))
+        let script = || {
+            let mut s = Script::new(plan.title("Sequans Monarch"));
+            s.preamble.push(format!("security profile {sp}; ordinary PEM is sent (some AVR-IoT code uses an unwrapped form: if the connection fails, check your firmware's notes)"));
+            s.push(Step::new("ATE0", "echo off"));
+            if let Some(apn) = &plan.apn {
+                s.push(Step::new(
+                    format!("AT+CGDCONT=1,\"IP\",\"{apn}\""),
+                    "set the APN",
+                ));
+            }
+            for (u, (ns, n, cmd)) in uploads.iter().zip(&writes) {
+                let len = u.bytes.len();
+                s.push(
+                    Step::new(
+                        format!("AT+SQNSNVW=\"{ns}\",{n},0"),
+                        "delete the slot first (size 0)",
+                    )
+                    .may_fail(),
+                );
+                s.push(
+                    Step::new(
+                        cmd,
+                        format!(
+                            "write the {} ({len} bytes, PEM) to {ns} slot {n}",
+                            u.description()
+                        ),
+                    )
+                    .payload(&u.file, &u.bytes, ">", u.secret())
+                    .timeout_ms(15_000),
+                );
+            }
+            s.push(Step::new("AT+CFUN=1", "radio on"));
+            nitz_or_set_clock(&mut s, &plan);
+            s.push(Step::new(format!("AT+SQNSPCFG={sp},2,\"\",1,{},{cert_id},{key_id},\"\",\"\"", ca_slot), "TLS 1.2, default cipher suites, verify the server with the CA slot, client certificate and key slots"));
+            let (user, pass) = (
+                plan.username.clone().unwrap_or_default(),
+                plan.password().unwrap_or("").to_string(),
+            );
+            s.push(Step::new(
+                format!(
+                    "AT+SQNSMQTTCFG=0,\"{}\",\"{user}\",\"{pass}\",{sp}",
+                    plan.client_id
+                ),
+                "MQTT client id, user name/password (Azure SAS) and the security profile",
+            ));
+            s.push(
+                Step::new(
+                    format!("AT+SQNSMQTTCONNECT=0,\"{}\",{},60", plan.host, plan.port),
+                    "connect; +SQNSMQTTONCONNECT:0,0 = connected",
+                )
+                .expect("\\+SQNSMQTTONCONNECT: ?0,0")
+                .timeout_ms(60_000),
+            );
+            s.push(
+                Step::new(
+                    format!(
+                        "AT+SQNSMQTTPUBLISH=0,\"{}\",1,{}",
+                        plan.topic,
+                        plan.message.len()
+                    ),
+                    "publish the test message (QoS 1)",
+                )
+                .payload("message.txt", plan.message.as_bytes(), ">", false)
+                .expect("\\+SQNSMQTTONPUBLISH: ?0,")
+                .timeout_ms(30_000),
+            );
+            s.push(Step::new("AT+SQNSMQTTDISCONNECT=0", "disconnect").timeout_ms(30_000));
+            s
+        };
+        Ok(finish(name, &plan, files, text, wanted, script))
     }
 }

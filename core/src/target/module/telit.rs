@@ -63,120 +63,132 @@ impl Target for Telit {
         let eol = eol_param(params, name, "lf")?;
         check_quotable(name, "message", &plan.message)?;
         let uploads = plan.pem_uploads(eol, true, ["ca.pem", "client.pem", "client.key.pem"])?;
-        let mut s = Script::new(plan.title("Telit"));
-        s.preamble.push(format!("SSL id {ss}, PDP context {cid}, MQTT instance {inst}. The writes give the exact size; if your firmware still waits after the data, it wants Ctrl-Z (0x1A) as well (open question in Telit's documentation)"));
-        s.push(Step::new("ATE0", "echo off"));
-        if let Some(apn) = &plan.apn {
-            s.push(Step::new(
-                format!("AT+CGDCONT={cid},\"IP\",\"{apn}\""),
-                "set the APN",
-            ));
-        }
-        s.push(
-            Step::new(
-                format!("AT#SGACT={cid},1"),
-                "activate the data context (ERROR when already active)",
-            )
-            .may_fail()
-            .timeout_ms(150_000),
-        );
-        s.push(
-            Step::new(
-                format!("AT#SSLEN={ss},1"),
-                "enable the SSL context (ERROR when already enabled)",
-            )
-            .may_fail(),
-        );
-        let mut files = Vec::new();
-        for u in &uploads {
-            let ty = match u.kind {
-                Kind::Cert => 0,
-                Kind::Ca => 1,
-                Kind::Key => 2,
-            };
-            let len = u.bytes.len();
+        // The data type of each upload and the command that stores it.
+        let stores: Vec<(u32, String)> = uploads
+            .iter()
+            .map(|u| {
+                let ty = match u.kind {
+                    Kind::Cert => 0,
+                    Kind::Ca => 1,
+                    Kind::Key => 2,
+                };
+                (ty, format!("AT#SSLSECDATA={ss},1,{ty},{}", u.bytes.len()))
+            })
+            .collect();
+        let files = uploads
+            .iter()
+            .zip(&stores)
+            .map(|(u, (_, cmd))| u.artifact().at_command(cmd))
+            .collect();
+        let text = readme(&plan, "Telit: AT#SSLSECDATA=<ssl-id>,1,<type>,<size> then exactly <size> bytes after >. Types: 0 client certificate, 1 CA, 2 RSA private key. Telit echoes no checksum.");
+        let script = || {
+            let mut s = Script::new(plan.title("Telit"));
+            s.preamble.push(format!("SSL id {ss}, PDP context {cid}, MQTT instance {inst}. The writes give the exact size; if your firmware still waits after the data, it wants Ctrl-Z (0x1A) as well (open question in Telit's documentation)"));
+            s.push(Step::new("ATE0", "echo off"));
+            if let Some(apn) = &plan.apn {
+                s.push(Step::new(
+                    format!("AT+CGDCONT={cid},\"IP\",\"{apn}\""),
+                    "set the APN",
+                ));
+            }
             s.push(
                 Step::new(
-                    format!("AT#SSLSECDATA={ss},0,{ty}"),
-                    "delete the old entry (ERROR when there is none)",
+                    format!("AT#SGACT={cid},1"),
+                    "activate the data context (ERROR when already active)",
+                )
+                .may_fail()
+                .timeout_ms(150_000),
+            );
+            s.push(
+                Step::new(
+                    format!("AT#SSLEN={ss},1"),
+                    "enable the SSL context (ERROR when already enabled)",
                 )
                 .may_fail(),
             );
-            let cmd = format!("AT#SSLSECDATA={ss},1,{ty},{len}");
+            for (u, (ty, cmd)) in uploads.iter().zip(&stores) {
+                let len = u.bytes.len();
+                s.push(
+                    Step::new(
+                        format!("AT#SSLSECDATA={ss},0,{ty}"),
+                        "delete the old entry (ERROR when there is none)",
+                    )
+                    .may_fail(),
+                );
+                s.push(
+                    Step::new(
+                        cmd,
+                        format!(
+                            "store the {} ({len} bytes, PEM; data type {ty})",
+                            u.description()
+                        ),
+                    )
+                    .payload(&u.file, &u.bytes, ">", u.secret())
+                    .timeout_ms(15_000),
+                );
+            }
+            match &plan.clock {
+                Clock::Network(server) => s.push(
+                    Step::new(
+                        format!("AT#NTP=\"{server}\",123,1,10"),
+                        "set the module clock from NTP",
+                    )
+                    .expect("#NTP: \\d\\d/")
+                    .timeout_ms(15_000),
+                ),
+                Clock::Set(t) => s.push(Step::new(
+                    cclk_set(*t),
+                    format!("set the clock to {t} (UTC)"),
+                )),
+            }
+            s.push(Step::new("AT#CCLKMODE=1", "show the clock in UTC"));
+            s.push(cclk_check(plan.min_year));
+            s.push(Step::new(format!("AT#SSLSECCFG={ss},0,{},1", if plan.is_x509() { 2 } else { 1 }), "cipher suite chosen by the module; verify the server (and present the client certificate); PEM format"));
+            if let Some(code) = params.get("tls-version-code") {
+                s.push(Step::new(
+                    format!("AT#SSLSECCFG2={ss},{code}"),
+                    "TLS version (code per module family)",
+                ));
+            }
+            s.push(Step::new(
+                format!("AT#MQEN={inst},1"),
+                "enable the MQTT client",
+            ));
+            s.push(Step::new(
+                format!("AT#MQCFG={inst},\"{}\",{},{cid},1", plan.host, plan.port),
+                "broker, port, data context, SSL on",
+            ));
+            s.push(Step::new(
+                format!("AT#MQCFG2={inst},60,1"),
+                "keep-alive 60 s, clean session",
+            ));
+            let (user, pass) = (
+                plan.username.clone().unwrap_or_default(),
+                plan.password().unwrap_or("").to_string(),
+            );
             s.push(
                 Step::new(
-                    &cmd,
                     format!(
-                        "store the {} ({len} bytes, PEM; data type {ty})",
-                        u.description()
+                        "AT#MQCONN={inst},\"{}\",\"{user}\",\"{pass}\"",
+                        plan.client_id
                     ),
+                    "connect",
                 )
-                .payload(&u.file, &u.bytes, ">", u.secret())
-                .timeout_ms(15_000),
+                .timeout_ms(60_000),
             );
-            files.push(u.artifact().at_command(cmd));
-        }
-        match &plan.clock {
-            Clock::Network(server) => s.push(
+            s.push(
                 Step::new(
-                    format!("AT#NTP=\"{server}\",123,1,10"),
-                    "set the module clock from NTP",
+                    format!(
+                        "AT#MQPUBS={inst},\"{}\",0,1,\"{}\"",
+                        plan.topic, plan.message
+                    ),
+                    "publish the test message (QoS 1)",
                 )
-                .expect("#NTP: \\d\\d/")
-                .timeout_ms(15_000),
-            ),
-            Clock::Set(t) => s.push(Step::new(
-                cclk_set(*t),
-                format!("set the clock to {t} (UTC)"),
-            )),
-        }
-        s.push(Step::new("AT#CCLKMODE=1", "show the clock in UTC"));
-        s.push(cclk_check(plan.min_year));
-        s.push(Step::new(format!("AT#SSLSECCFG={ss},0,{},1", if plan.is_x509() { 2 } else { 1 }), "cipher suite chosen by the module; verify the server (and present the client certificate); PEM format"));
-        if let Some(code) = params.get("tls-version-code") {
-            s.push(Step::new(
-                format!("AT#SSLSECCFG2={ss},{code}"),
-                "TLS version (code per module family)",
-            ));
-        }
-        s.push(Step::new(
-            format!("AT#MQEN={inst},1"),
-            "enable the MQTT client",
-        ));
-        s.push(Step::new(
-            format!("AT#MQCFG={inst},\"{}\",{},{cid},1", plan.host, plan.port),
-            "broker, port, data context, SSL on",
-        ));
-        s.push(Step::new(
-            format!("AT#MQCFG2={inst},60,1"),
-            "keep-alive 60 s, clean session",
-        ));
-        let (user, pass) = (
-            plan.username.clone().unwrap_or_default(),
-            plan.password().unwrap_or("").to_string(),
-        );
-        s.push(
-            Step::new(
-                format!(
-                    "AT#MQCONN={inst},\"{}\",\"{user}\",\"{pass}\"",
-                    plan.client_id
-                ),
-                "connect",
-            )
-            .timeout_ms(60_000),
-        );
-        s.push(
-            Step::new(
-                format!(
-                    "AT#MQPUBS={inst},\"{}\",0,1,\"{}\"",
-                    plan.topic, plan.message
-                ),
-                "publish the test message (QoS 1)",
-            )
-            .timeout_ms(30_000),
-        );
-        s.push(Step::new(format!("AT#MQDISC={inst}"), "disconnect").timeout_ms(30_000));
-        let text = readme(&plan, "Telit: AT#SSLSECDATA=<ssl-id>,1,<type>,<size> then exactly <size> bytes after >. Types: 0 client certificate, 1 CA, 2 RSA private key. Telit echoes no checksum.");
-        Ok(finish(name, &plan, s, files, text, wanted))
+                .timeout_ms(30_000),
+            );
+            s.push(Step::new(format!("AT#MQDISC={inst}"), "disconnect").timeout_ms(30_000));
+            s
+        };
+        Ok(finish(name, &plan, files, text, wanted, script))
     }
 }
