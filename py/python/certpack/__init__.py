@@ -590,7 +590,7 @@ class DeviceOutputs(Mapping[str, bytes]):
     """One device of :func:`pack_fleet`: its files by path (``"esp32-at/client_key.bin"``), the bytes
     ``certpack batch`` would write into the device's folder."""
 
-    __slots__ = ("device", "certificate_id", "expiry", "findings", "error", "_files")
+    __slots__ = ("device", "certificate_id", "_expiry", "findings", "error", "_files")
 
     def __init__(self, native: tuple[str, str | None, str | None, list[str], CertpackError | None, dict[str, bytes]]) -> None:
         device, certificate_id, expiry, findings, error, files = native
@@ -598,13 +598,17 @@ class DeviceOutputs(Mapping[str, bytes]):
         """Device id (the folder name, or the manifest's ``device_id``)."""
         self.certificate_id: str | None = certificate_id
         """AWS IoT certificate ID of the leaf."""
-        self.expiry: datetime | None = _time(expiry) if expiry else None
-        """When the leaf expires."""
+        self._expiry = expiry
         self.findings: list[str] = findings
         """Codes of the check's warnings and errors (docs/checks.md)."""
         self.error: CertpackError | None = error
         """Why the device failed (then it has no files), as the exception ``load`` or ``pack`` would raise."""
         self._files = files
+
+    @property
+    def expiry(self) -> datetime | None:
+        """When the leaf expires (read from the core's text when asked: most loops never look)."""
+        return _time(self._expiry) if self._expiry else None
 
     @property
     def ok(self) -> bool:
