@@ -1735,3 +1735,34 @@ mod properties {
         }
     }
 }
+
+/// A batch that keeps only the bins gets the same bins and manifest, without the README text being written.
+#[test]
+fn pki_targets_build_the_readme_only_when_it_is_wanted() {
+    for dir in ["aws/rsa", "aws/ec"] {
+        let bundle = bundle(&[testdata(dir)]);
+        for target in ["esp32-at", "esp32c3-at", "esp8266-at"] {
+            let full = certpack::target::pack(&bundle, target, &Params::new()).unwrap();
+            let lean =
+                certpack::target::pack_wanted(&bundle, target, &Params::new(), &|f: &str| {
+                    f != "README.txt"
+                })
+                .unwrap();
+            let files = |a: &Artifacts| -> Vec<(String, Vec<u8>, bool)> {
+                a.files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.bytes.to_vec(), f.secret))
+                    .collect()
+            };
+            assert_eq!(files(&lean), files(&full), "{target} {dir}");
+            assert_eq!(lean.manifest_json(), full.manifest_json(), "{target} {dir}");
+            assert!(
+                lean.readme.is_empty() && !full.readme.is_empty(),
+                "{target}"
+            );
+            let with_readme =
+                certpack::target::pack_wanted(&bundle, target, &Params::new(), &|_| true).unwrap();
+            assert_eq!(with_readme.readme, full.readme, "{target} {dir}");
+        }
+    }
+}

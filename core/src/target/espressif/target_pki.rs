@@ -173,6 +173,15 @@ impl Target for PkiTarget {
         }
     }
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+        self.pack_wanted(bundle, params, &|_| true)
+    }
+    /// The bins are always built; the README text only when `README.txt` is wanted.
+    fn pack_wanted(
+        &self,
+        bundle: &Bundle,
+        params: &Params,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Artifacts> {
         let table = self.layout(params)?;
         let options =
             material::Options::from_params(self.name, params, Content::Pem, KeyFormat::AsGiven)?;
@@ -261,7 +270,9 @@ impl Target for PkiTarget {
                 "every item is typed 0x02, like ESP-AT v2.2-v3.0 factory bins (quirk-all-type-2=true)".into(),
             );
         }
-        out.readme = readme(table, &out, self.clock_hint);
+        if wanted("README.txt") {
+            out.readme = readme(table, &out, self.clock_hint);
+        }
         Ok(out)
     }
 }
