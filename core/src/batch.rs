@@ -25,7 +25,9 @@ use crate::target::{self, Params};
 use crate::time::Timestamp;
 
 mod chunks;
+mod out_dir;
 pub use chunks::FleetChunks;
+use out_dir::OutDir;
 
 /// Name of the state file kept in each device folder.
 pub const STATE_FILE: &str = ".certpack-batch.json";
@@ -290,7 +292,7 @@ pub fn run(
     check_options(options)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
-    let out = OutFolder::scan(&options.out_dir);
+    let out = OutFolder::scan(&options.out_dir)?;
     let devices: Vec<DeviceResult> = devices
         .par_iter()
         .map(|d| {
@@ -385,6 +387,8 @@ fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs
 
 /// The output folder as a run found it, listed once before any device runs.
 struct OutFolder {
+    /// The folder, open for the run.
+    dir: OutDir,
     /// Names in the folder (leftovers excluded); `None` when it could not be listed.
     earlier: Option<HashSet<String>>,
     /// This process's id, part of the temporary folder names.
@@ -392,8 +396,10 @@ struct OutFolder {
 }
 
 impl OutFolder {
-    /// List `out`, removing the temporary and replaced folders of an interrupted earlier run.
-    fn scan(out: &Path) -> Self {
+    /// Open and list `out`, removing the temporary and replaced folders of an interrupted earlier run.
+    fn scan(out: &Path) -> Result<Self> {
+        let dir =
+            OutDir::open(out).map_err(|e| Error::from(e).in_path(out.display().to_string()))?;
         let earlier = fs::read_dir(out).ok().map(|entries| {
             let mut names = HashSet::new();
             for e in entries.filter_map(|e| e.ok()) {
@@ -406,10 +412,11 @@ impl OutFolder {
             }
             names
         });
-        OutFolder {
+        Ok(OutFolder {
+            dir,
             earlier,
             pid: std::process::id(),
-        }
+        })
     }
 
     /// Whether an earlier run may have written device `id` (only such a device can be unchanged).
@@ -504,7 +511,7 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
         findings: packed.findings,
         outputs,
     };
-    write_device(&options.out_dir, &device.id, out.pid, &packed.files, &state)?;
+    write_device(&out.dir, &device.id, out.pid, &packed.files, &state)?;
     Ok(DeviceResult {
         device: device.id.clone(),
         status: Status::Written,
@@ -904,42 +911,52 @@ fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
 }
 
 /// Write a device folder through a temporary folder and renames. Each folder is created once (not once per file).
-fn write_device(out: &Path, id: &str, pid: u32, files: &[Artifact], state: &State) -> Result<()> {
-    let tmp = out.join(format!(".certpack-tmp-{id}-{pid}"));
-    let old = out.join(format!(".certpack-old-{id}-{pid}"));
-    let dir = out.join(id);
-    let io = |e: std::io::Error, p: &Path| Error::from(e).in_path(p.display().to_string());
-    if let Err(e) = fs::create_dir(&tmp) {
+fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact], state: &State) -> Result<()> {
+    let tmp = format!(".certpack-tmp-{id}-{pid}");
+    let io =
+        |e: std::io::Error, rel: &str| Error::from(e).in_path(out.join(rel).display().to_string());
+    if let Err(e) = out.create_dir(&tmp) {
         // A leftover with this process id (every run starts by removing leftovers): clear it, try once more.
         if e.kind() != std::io::ErrorKind::AlreadyExists {
             return Err(io(e, &tmp));
         }
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir(&tmp).map_err(|e| io(e, &tmp))?;
+        let _ = fs::remove_dir_all(out.join(&tmp));
+        out.create_dir(&tmp).map_err(|e| io(e, &tmp))?;
     }
     let mut made: Vec<&str> = Vec::new();
     for file in files {
         if let Some((folder, _)) = file.name.rsplit_once('/') {
-            if !made.contains(&folder) {
-                let path = tmp.join(folder);
-                fs::create_dir_all(&path).map_err(|e| io(e, &path))?;
-                made.push(folder);
+            // Each folder on the way once (an output may sit a few folders down).
+            for (end, _) in folder.match_indices('/').chain([(folder.len(), "")]) {
+                let part = &folder[..end];
+                if made.contains(&part) {
+                    continue;
+                }
+                let path = format!("{tmp}/{part}");
+                match out.create_dir(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(io(e, &path))
+                    }
+                    _ => made.push(part),
+                }
             }
         }
-        let path = tmp.join(&file.name);
-        fs::write(&path, &file.bytes).map_err(|e| io(e, &path))?;
+        let path = format!("{tmp}/{}", file.name);
+        out.write(&path, &file.bytes).map_err(|e| io(e, &path))?;
     }
     let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
-    fs::write(tmp.join(STATE_FILE), state_json).map_err(|e| io(e, &tmp))?;
+    out.write(&format!("{tmp}/{STATE_FILE}"), &state_json)
+        .map_err(|e| io(e, &tmp))?;
     // A new device moves into place in one rename; an earlier folder of the device (the rename fails on a
     // non-empty folder) is moved aside first and deleted after.
-    match fs::rename(&tmp, &dir) {
+    match out.rename(&tmp, id) {
         Ok(()) => Ok(()),
-        Err(e) if !dir.exists() => Err(io(e, &dir)),
+        Err(e) if !out.join(id).exists() => Err(io(e, id)),
         Err(_) => {
-            fs::rename(&dir, &old).map_err(|e| io(e, &dir))?;
-            fs::rename(&tmp, &dir).map_err(|e| io(e, &dir))?;
-            let _ = fs::remove_dir_all(&old);
+            let old = format!(".certpack-old-{id}-{pid}");
+            out.rename(id, &old).map_err(|e| io(e, id))?;
+            out.rename(&tmp, id).map_err(|e| io(e, id))?;
+            let _ = fs::remove_dir_all(out.join(&old));
             Ok(())
         }
     }
