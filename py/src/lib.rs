@@ -386,7 +386,7 @@ impl PyFleet {
     /// Find the devices of `fleet`, check the options (an unknown target, pattern or parameter raises here) and
     /// start packing the first `chunk` devices.
     #[new]
-    #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new(), chunk=64))]
+    #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new(), chunk=32))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,

@@ -637,7 +637,7 @@ def pack_fleet(
     force: bool = False,
     passphrase: str | None = None,
     files: Sequence[str] = (),
-    chunk: int = 64,
+    chunk: int = 32,
 ) -> Iterator[DeviceOutputs]:
     """Pack a whole fleet in memory: for each device, in fleet order, the files :func:`batch` would write
     into its folder (same checks, ``files`` selection, manifests and READMEs, byte for byte), without writing
