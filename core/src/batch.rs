@@ -560,7 +560,8 @@ fn pack_outputs(
         let patterns = patterns_for(&options.files, name);
         let wanted =
             |file: &str| options.files.is_empty() || patterns.iter().any(|(_, p)| p.matches(file));
-        let checked = check::pack_checked_wanted(&checker, name, &params, &pack_options, &wanted)?;
+        let checked =
+            check::pack_checked_wanted(&checker, target, &params, &pack_options, &wanted)?;
         findings.extend(
             checked
                 .findings

@@ -5,7 +5,7 @@ use super::{CheckOptions, Checker, Finding, Severity};
 use crate::artifact::Artifacts;
 use crate::bundle::Bundle;
 use crate::error::{Error, ErrorKind, Result};
-use crate::target::{self, Params};
+use crate::target::{self, Params, Target};
 use crate::time::Timestamp;
 
 /// Options of a checked pack.
@@ -39,18 +39,18 @@ pub fn check_for_pack(
     params: &Params,
     options: &PackOptions,
 ) -> Result<Vec<Finding>> {
-    check_target(&Checker::new(bundle), target, params, options)
-}
-
-/// [`check_for_pack`] with the bundle's own checks already run.
-fn check_target(
-    checker: &Checker<'_>,
-    target: &str,
-    params: &Params,
-    options: &PackOptions,
-) -> Result<Vec<Finding>> {
     let found = target::find(target)?;
     target::validate_params(found, params)?;
+    Ok(check_target(&Checker::new(bundle), found, params, options))
+}
+
+/// [`check_for_pack`] for a target already found, its parameters checked, the bundle's own checks already run.
+fn check_target(
+    checker: &Checker<'_>,
+    found: &'static dyn Target,
+    params: &Params,
+    options: &PackOptions,
+) -> Vec<Finding> {
     let check = CheckOptions {
         target: Some(found),
         endpoint: options
@@ -61,7 +61,7 @@ fn check_target(
         now: options.now,
         expiry_warning_days: options.expiry_warning_days,
     };
-    Ok(checker.run(&check))
+    checker.run(&check)
 }
 
 /// Pack after [`check_for_pack`]: refuses with [`ErrorKind::CheckFailed`] when `findings` hold an error and
@@ -73,17 +73,17 @@ pub fn pack_after_check(
     findings: Vec<Finding>,
     force: bool,
 ) -> Result<CheckedPack> {
-    pack_after_check_wanted(bundle, target, params, findings, force, &|_| true)
+    refuse_or_pack(target, findings, force, || {
+        target::pack(bundle, target, params)
+    })
 }
 
-/// [`pack_after_check`], building only the files `wanted` accepts where the target can leave the others out.
-fn pack_after_check_wanted(
-    bundle: &Bundle,
+/// Refuse on an error finding unless `force`, else `pack` and record the ignored errors in the notes.
+fn refuse_or_pack(
     target: &str,
-    params: &Params,
     findings: Vec<Finding>,
     force: bool,
-    wanted: &dyn Fn(&str) -> bool,
+    pack: impl FnOnce() -> Result<Artifacts>,
 ) -> Result<CheckedPack> {
     let errors: Vec<&Finding> = findings
         .iter()
@@ -107,7 +107,7 @@ fn pack_after_check_wanted(
             ),
         ));
     }
-    let mut artifacts = target::pack_wanted(bundle, target, params, wanted)?;
+    let mut artifacts = pack()?;
     for f in &errors {
         let title = super::code(f.code).map_or("", |c| c.title);
         artifacts.notes.push(format!(
@@ -138,26 +138,24 @@ pub fn pack_checked(
     params: &Params,
     options: &PackOptions,
 ) -> Result<CheckedPack> {
-    pack_checked_wanted(&Checker::new(bundle), target, params, options, &|_| true)
+    let found = target::find(target)?;
+    pack_checked_wanted(&Checker::new(bundle), found, params, options, &|_| true)
 }
 
 /// [`pack_checked`] for one of several targets of a bundle whose own checks `checker` ran once, building only
-/// the files `wanted` accepts (by name) where the target can leave the others out ([`target::pack_wanted`]):
-/// what a batch that packs several targets and keeps some files asks for.
+/// the files `wanted` accepts (by name) where the target can leave the others out ([`Target::pack_wanted`]):
+/// what a batch that packs several targets and keeps some files asks for. The target is found once by the
+/// caller; its parameters are checked here.
 pub fn pack_checked_wanted(
     checker: &Checker<'_>,
-    target: &str,
+    target: &'static dyn Target,
     params: &Params,
     options: &PackOptions,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<CheckedPack> {
-    let findings = check_target(checker, target, params, options)?;
-    pack_after_check_wanted(
-        checker.bundle(),
-        target,
-        params,
-        findings,
-        options.force,
-        wanted,
-    )
+    target::validate_params(target, params)?;
+    let findings = check_target(checker, target, params, options);
+    refuse_or_pack(target.name(), findings, options.force, || {
+        target.pack_wanted(checker.bundle(), params, wanted)
+    })
 }
