@@ -354,6 +354,14 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// The MQTT user name and password as a command quotes them: empty where there is none (X.509 on AWS).
+    pub fn login(&self) -> (&str, &str) {
+        (
+            self.username.as_deref().unwrap_or(""),
+            self.password().unwrap_or(""),
+        )
+    }
+
     /// True when a client certificate and key are uploaded.
     pub fn is_x509(&self) -> bool {
         matches!(self.auth, Auth::X509 { .. })

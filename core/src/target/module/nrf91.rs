@@ -167,10 +167,7 @@ impl Target for Nrf91 {
                     format!("AT#XMQTTCFG=\"{}\",60,1", plan.client_id),
                     "Serial LTE Modem: MQTT client id, keep-alive, clean session",
                 ));
-                let (user, pass) = (
-                    plan.username.clone().unwrap_or_default(),
-                    plan.password().unwrap_or("").to_string(),
-                );
+                let (user, pass) = plan.login();
                 s.push(
                     Step::new(
                         format!(

@@ -146,10 +146,7 @@ impl Target for Sequans {
             s.push(Step::new("AT+CFUN=1", "radio on"));
             nitz_or_set_clock(&mut s, &plan);
             s.push(Step::new(format!("AT+SQNSPCFG={sp},2,\"\",1,{},{cert_id},{key_id},\"\",\"\"", ca_slot), "TLS 1.2, default cipher suites, verify the server with the CA slot, client certificate and key slots"));
-            let (user, pass) = (
-                plan.username.clone().unwrap_or_default(),
-                plan.password().unwrap_or("").to_string(),
-            );
+            let (user, pass) = plan.login();
             s.push(Step::new(
                 format!(
                     "AT+SQNSMQTTCFG=0,\"{}\",\"{user}\",\"{pass}\",{sp}",

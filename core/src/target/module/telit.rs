@@ -162,10 +162,7 @@ impl Target for Telit {
                 format!("AT#MQCFG2={inst},60,1"),
                 "keep-alive 60 s, clean session",
             ));
-            let (user, pass) = (
-                plan.username.clone().unwrap_or_default(),
-                plan.password().unwrap_or("").to_string(),
-            );
+            let (user, pass) = plan.login();
             s.push(
                 Step::new(
                     format!(
