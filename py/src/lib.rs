@@ -377,6 +377,7 @@ fn batch(
 /// exception. The next chunk packs on the core's worker threads while Python handles the current one.
 #[pyclass(module = "certpack._native", name = "Fleet", frozen)]
 struct PyFleet {
+    /// The number of devices, kept apart so `len()` never waits for the lock a packing chunk holds.
     devices: usize,
     chunks: std::sync::Mutex<certpack::batch::FleetChunks>,
 }
