@@ -3,9 +3,9 @@
 
 mod aws_json;
 pub mod container;
+mod files;
 pub(crate) mod pem;
 
-use std::io::Read;
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -45,81 +45,13 @@ impl Input {
 
     /// Read a file, or every regular file of a folder (sorted by name, hidden files skipped).
     pub fn read_path(path: &Path) -> Result<Vec<Input>> {
-        let shown = path.display().to_string();
-        // A folder is listed straight away (no separate look at the path first: a fleet has thousands).
-        let entries = match std::fs::read_dir(path) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-                return Ok(vec![Self::read_file(path)?])
-            }
-            Err(listing) => {
-                let meta = std::fs::metadata(path).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Io,
-                        format!("cannot read ({e})"),
-                        "check the path",
-                    )
-                    .in_path(&shown)
-                })?;
-                if meta.is_dir() {
-                    return Err(Error::from(listing).in_path(&shown));
-                }
-                return Ok(vec![Self::read_file(path)?]);
-            }
-        };
-        let mut entries: Vec<_> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
-            .filter(|e| entry_type(e).is_some_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        let mut inputs = Vec::with_capacity(entries.len());
-        for p in entries {
-            let mut input = Self::read_file(&p)?;
-            input.from_folder = true;
-            inputs.push(input);
-        }
-        if inputs.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Io,
-                "the folder has no files",
-                "point certpack at the folder the cloud console download was unpacked into",
-            )
-            .in_path(shown));
-        }
-        Ok(inputs)
-    }
-
-    /// Read one file: opened once, sized from the open handle (the buffer never grows, so no copy of a key is left
-    /// behind in freed memory), refused before reading when over [`MAX_INPUT_BYTES`].
-    fn read_file(path: &Path) -> Result<Input> {
-        let shown = path.display().to_string();
-        let io = |e: std::io::Error| Error::from(e).in_path(&shown);
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        if len > MAX_INPUT_BYTES as u64 {
-            return Err(too_large(len as usize).in_path(shown));
-        }
-        let mut bytes = Zeroizing::new(Vec::with_capacity(len as usize));
-        // One byte over the limit is enough to tell a file that grew while being read.
-        (&file)
-            .take(MAX_INPUT_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() > MAX_INPUT_BYTES {
-            return Err(too_large(bytes.len()).in_path(shown));
-        }
-        Ok(Input {
-            name: shown,
-            bytes,
-            from_folder: false,
-        })
+        files::read_path(path)
     }
 }
 
 /// The type of a folder entry, a link followed to its target (the type comes with the listing: only links, or
 /// a listing that gives none, need a look at the file itself).
+#[cfg(any(not(unix), feature = "batch"))]
 pub(crate) fn entry_type(entry: &std::fs::DirEntry) -> Option<std::fs::FileType> {
     match entry.file_type() {
         Ok(t) if !t.is_symlink() => Some(t),
