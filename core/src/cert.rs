@@ -188,6 +188,16 @@ impl Certificate {
         let text = crate::encode::pem(crate::encode::CERTIFICATE, &self.0.der, Default::default())?;
         Ok(self.0.pem.get_or_init(|| text))
     }
+    /// Keep `text` as [`Certificate::pem`]: the input's block, which the caller has found to be exactly this
+    /// certificate's PEM without the final line break.
+    pub(crate) fn keep_pem(&self, text: &str) {
+        self.0.pem.get_or_init(|| {
+            let mut pem = String::with_capacity(text.len() + 1);
+            pem.push_str(text);
+            pem.push('\n');
+            pem
+        });
+    }
     /// The PEM text in `style` (the kept [`Certificate::pem`] when that is the style).
     pub(crate) fn pem_in(
         &self,

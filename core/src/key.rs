@@ -420,6 +420,21 @@ impl PrivateKey {
         let text = Zeroizing::new(self.encode_traditional(Default::default())?);
         Ok(self.traditional_pem.get_or_init(|| text))
     }
+    /// Keep `text` as [`PrivateKey::traditional_pem`] when it is that PEM without the final line break: `text` is an
+    /// input block in OpenSSL's layout (canonical base64, 64 columns), so it is when its label is
+    /// [`PrivateKey::traditional_label`] and its DER `der` is [`PrivateKey::traditional_der`].
+    pub(crate) fn keep_traditional_pem(&self, label: &str, der: &[u8], text: &str) {
+        let traditional = self.traditional.as_deref().unwrap_or(&self.pkcs8);
+        if label != self.traditional_label() || traditional[..] != *der {
+            return;
+        }
+        self.traditional_pem.get_or_init(|| {
+            let mut pem = Zeroizing::new(String::with_capacity(text.len() + 1));
+            pem.push_str(text);
+            pem.push('\n');
+            pem
+        });
+    }
     /// [`PrivateKey::traditional_pem`] in `style`, as bytes to hand on: the kept text when `style` is the
     /// default (as [`crate::cert::Certificate`] does for its PEM), encoded otherwise.
     pub(crate) fn traditional_pem_in(

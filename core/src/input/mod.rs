@@ -106,6 +106,17 @@ pub fn scan_pem_text(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
         .collect())
 }
 
+/// Hand a block's text to the certificate or key it holds when it is exactly the PEM certpack writes for it (the
+/// block is in OpenSSL's layout and its label is the one certpack would give): outputs then copy the text instead
+/// of encoding the DER again.
+fn keep_canonical_text(content: &Content, label: &str, der: &[u8], text: &str) {
+    match content {
+        Content::Certificate(cert) if label == crate::encode::CERTIFICATE => cert.keep_pem(text),
+        Content::PrivateKey(key) => key.keep_traditional_pem(label, der, text),
+        _ => {}
+    }
+}
+
 /// What loading one input produced: items, and notes about the input as a whole.
 pub(crate) struct Loaded {
     pub items: Vec<Item>,
@@ -225,6 +236,9 @@ fn decode(
             };
             let (content, item_notes) =
                 item::classify(&raw, passphrase).map_err(|e| item::locate(e, &origin))?;
+            if let Some(range) = block.canonical.clone() {
+                keep_canonical_text(&content, &block.label, der, &text[range]);
+            }
             items.push(new_item(origin, content, item_notes));
         }
         if items.is_empty() {

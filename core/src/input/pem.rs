@@ -21,6 +21,10 @@ pub struct PemBlock {
     pub line: usize,
     /// RFC 1421 headers (`Proc-Type`, `DEK-Info`) present inside the block.
     pub headers: Vec<String>,
+    /// Where the block (BEGIN line to END marker, without the line break after it) sits in the scanned text when
+    /// it is in OpenSSL's layout: 64-column lines of canonical base64 (strict decoding refuses any other) and
+    /// nothing around the label, so the text is exactly what encoding `der` under `label` gives.
+    pub canonical: Option<std::ops::Range<usize>>,
 }
 
 /// The result of scanning one text input.
@@ -212,13 +216,17 @@ pub fn scan(text: &str) -> Result<ScannedText> {
         }
         let end_marker = format!("-----END {label}-----");
         if let Some((der, body_len)) = decode_standard_block(&text[body_start..], &end_marker) {
+            let end = body_start + body_len + end_marker.len();
+            // `-----BEGIN ` + label + `-----`: no blanks around the label.
+            let plain_begin = body_start - start == label.len() + 16;
             blocks.push(PemBlock {
+                canonical: plain_begin.then_some(start..end),
                 label,
                 der,
                 line,
                 headers: Vec::new(),
             });
-            pos = body_start + body_len + end_marker.len();
+            pos = end;
             continue;
         }
         let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
@@ -249,6 +257,7 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             der,
             line,
             headers,
+            canonical: None,
         });
         pos = body_end + end_marker.len();
     }
@@ -484,6 +493,32 @@ mod tests {
                 prop_assert!(notes.is_empty(), "{:?}", notes);
             } else {
                 prop_assert!(!insert.is_empty() || data.is_empty(), "a plain body must take the fast path");
+            }
+        }
+    }
+
+    proptest! {
+        /// A block marked canonical is exactly what certpack's PEM encoder writes for its label and DER (so the text
+        /// can stand in for encoding again); an encoder's output is always marked.
+        #[test]
+        fn canonical_blocks_are_the_encoders_text(
+            data in proptest::collection::vec(any::<u8>(), 1..300),
+            label in proptest::sample::select(vec!["CERTIFICATE", "RSA PRIVATE KEY", "EC PRIVATE KEY"]),
+            insert in proptest::sample::select(vec!["", "\n", " ", "=", "A", "AA==", "\n\n", "  "]),
+            at in any::<usize>(),
+        ) {
+            let encoded = crate::encode::pem(label, &data, Default::default()).unwrap();
+            let block = |text: &str| scan(text).ok().and_then(|s| s.blocks.into_iter().next());
+            let plain = block(&encoded).unwrap();
+            prop_assert_eq!(plain.canonical.clone().map(|r| &encoded[r]), Some(encoded.trim_end()));
+            let mut text = encoded.clone();
+            let at = at % (text.len() + 1);
+            text.insert_str(at, insert);
+            if let Some(found) = block(&text) {
+                if let Some(range) = found.canonical {
+                    let again = crate::encode::pem(&found.label, &found.der, Default::default()).unwrap();
+                    prop_assert_eq!(format!("{}\n", &text[range]), again);
+                }
             }
         }
     }
