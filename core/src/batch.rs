@@ -599,7 +599,8 @@ fn pack_outputs(
             manifest.then(|| artifacts.manifest_json_with(hashes.as_deref().unwrap_or_default()));
         let readme = readme.then(|| artifacts.readme_txt());
         for mut a in std::mem::take(&mut artifacts.files) {
-            a.name = format!("{target}/{}", a.name);
+            a.name.insert(0, '/');
+            a.name.insert_str(0, target);
             files.push(a);
         }
         match hashes {

@@ -2,7 +2,6 @@
 //! callers pass "now" in, so results are deterministic and work in the browser.
 
 use std::fmt;
-use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -56,40 +55,88 @@ impl Timestamp {
 
     /// RFC 3339 UTC text, e.g. `2039-01-17T00:00:00Z`.
     pub fn rfc3339(self) -> String {
-        self.to_string()
+        match self.text() {
+            Some(text) => ascii(&text),
+            None => format!("@{}", self.0),
+        }
     }
+
+    /// The date part of [`Timestamp::rfc3339`], e.g. `2039-01-17`.
+    pub fn date(self) -> String {
+        match self.text() {
+            Some(text) => ascii(&text[..10]),
+            None => format!("@{}", self.0).chars().take(10).collect(),
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` written digit by digit (C headers, manifests and check messages print several per
+    /// device; the formatting machinery and `der`'s validating constructor cost more than the arithmetic). A time
+    /// before 1970 prints as 1970-01-01T00:00:00Z; `None` after 9999-12-31T23:59:59Z.
+    fn text(self) -> Option<[u8; 20]> {
+        const LAST: i64 = 253_402_300_799;
+        let secs = self.0.max(0);
+        if secs > LAST {
+            return None;
+        }
+        let (year, month, day) = civil_from_days(secs / 86_400);
+        let of_day = secs % 86_400;
+        let mut text = *b"0000-00-00T00:00:00Z";
+        let fields = [
+            (0, 4, year),
+            (5, 2, month),
+            (8, 2, day),
+            (11, 2, of_day / 3600),
+            (14, 2, of_day / 60 % 60),
+            (17, 2, of_day % 60),
+        ];
+        for (at, width, mut value) in fields {
+            for digit in text[at..at + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        Some(text)
+    }
+}
+
+/// The digits and separators [`Timestamp::text`] writes, as a `String`.
+fn ascii(text: &[u8]) -> String {
+    std::str::from_utf8(text).unwrap_or_default().to_owned()
+}
+
+/// Year, month and day of the proleptic Gregorian calendar for a count of days since 1970-01-01 (H. Hinnant's
+/// `civil_from_days`, for days >= 0).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match der::DateTime::from_unix_duration(Duration::from_secs(self.0.max(0) as u64)) {
-            Ok(dt) => {
-                // `YYYY-MM-DDTHH:MM:SSZ` written digit by digit (the C headers print several per device; the
-                // formatting machinery cost more than the date arithmetic).
-                let mut text = *b"0000-00-00T00:00:00Z";
-                let fields = [
-                    (0, 4, u32::from(dt.year())),
-                    (5, 2, u32::from(dt.month())),
-                    (8, 2, u32::from(dt.day())),
-                    (11, 2, u32::from(dt.hour())),
-                    (14, 2, u32::from(dt.minutes())),
-                    (17, 2, u32::from(dt.seconds())),
-                ];
-                for (at, width, mut value) in fields {
-                    for digit in text[at..at + width].iter_mut().rev() {
-                        *digit = b'0' + (value % 10) as u8;
-                        value /= 10;
-                    }
-                }
-                f.write_str(std::str::from_utf8(&text).unwrap_or_default())
-            }
-            Err(_) => write!(f, "@{}", self.0),
+        match self.text() {
+            Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => write!(f, "@{}", self.0),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -125,8 +172,25 @@ mod tests {
                 dt.seconds()
             );
             assert_eq!(Timestamp(secs as i64).to_string(), want);
+            assert_eq!(Timestamp(secs as i64).rfc3339(), want);
+            assert_eq!(Timestamp(secs as i64).date(), want[..10]);
             secs += 86_400 * 3 + 3_661;
         }
+        // Both ends, the days around leap days and century years, and what lies outside.
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "1972-02-29T23:59:59Z",
+            "2000-02-29T12:00:00Z",
+            "2000-03-01T00:00:00Z",
+            "2100-02-28T23:59:59Z",
+            "2100-03-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            assert_eq!(Timestamp::parse(text).unwrap().rfc3339(), text);
+        }
+        assert_eq!(Timestamp(-5).rfc3339(), "1970-01-01T00:00:00Z");
         assert_eq!(Timestamp(253_402_300_800).to_string(), "@253402300800");
+        assert_eq!(Timestamp(253_402_300_800).rfc3339(), "@253402300800");
+        assert_eq!(Timestamp(253_402_300_800).date(), "@253402300");
     }
 }

@@ -482,7 +482,7 @@ pub(crate) const DAY: i64 = 86_400;
 
 /// `YYYY-MM-DD` of a timestamp (for messages).
 pub(crate) fn date(t: Timestamp) -> String {
-    t.rfc3339().chars().take(10).collect()
+    t.date()
 }
 
 /// The file name part of an origin path.
