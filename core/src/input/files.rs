@@ -44,7 +44,8 @@ fn read_file(path: &Path) -> Result<Input> {
 }
 
 /// Read an open file: sized from the handle (the buffer is allocated once, so no copy of a key is left behind in
-/// freed memory), refused before reading when over [`MAX_INPUT_BYTES`]. `shown` names it in errors.
+/// freed memory, unless the file grows while it is read), refused before reading when over [`MAX_INPUT_BYTES`].
+/// `shown` names it in errors.
 fn read_open(mut file: File, shown: String) -> Result<Input> {
     let io = |e: std::io::Error| Error::from(e).in_path(&shown);
     let len = file.metadata().map_err(io)?.len();
