@@ -1,6 +1,16 @@
 //! Output targets. Each family lives in one file and implements [`Target`]; [`all`] lists them. Adding a module
 //! family is adding one file and one line to [`all`].
 
+/// `Target::pack` of a target that implements `pack_wanted`: every file, through `pack_wanted` (which may leave out
+/// what a caller does not want: a module's AT script, a README text).
+macro_rules! pack_every_file {
+    () => {
+        fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
+            self.pack_wanted(bundle, params, &|_| true)
+        }
+    };
+}
+
 mod basic;
 pub mod espressif;
 mod module;

@@ -172,9 +172,7 @@ impl Target for PkiTarget {
             ..Capabilities::default()
         }
     }
-    fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-        self.pack_wanted(bundle, params, &|_| true)
-    }
+    pack_every_file!();
     /// The bins are always built; the README text only when `README.txt` is wanted.
     fn pack_wanted(
         &self,

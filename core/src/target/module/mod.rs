@@ -3,16 +3,6 @@
 //! uploads the credentials, binds the TLS context, sets the clock, connects over MQTT and publishes a test
 //! message. One file per family; this file holds the parameters and helpers they share.
 
-/// A family's `Target::pack`: every file, through the family's `pack_wanted` (which leaves out the script files
-/// a caller does not want).
-macro_rules! pack_every_file {
-    () => {
-        fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts> {
-            self.pack_wanted(bundle, params, &|_| true)
-        }
-    };
-}
-
 mod esp_at;
 mod nrf91;
 mod quectel;
