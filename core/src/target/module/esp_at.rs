@@ -150,7 +150,9 @@ impl Target for EspAt {
                 "MQTT client"
             }
         ));
-        let text = readme(&plan, "ESP-AT: AT+SYSMFG=2,<namespace>,<key>,8,<length> then exactly <length> bytes after >. ESP-AT echoes no checksum.");
+        let text = || {
+            readme(&plan, "ESP-AT: AT+SYSMFG=2,<namespace>,<key>,8,<length> then exactly <length> bytes after >. ESP-AT echoes no checksum.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("ESP-AT"));
             s.preamble.push("needs ESP-AT v3.1 or later (AT+SYSMFG); credentials are raw PEM (LF, final newline, no NUL) in the mfg_nvs partition".into());

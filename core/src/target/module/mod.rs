@@ -623,19 +623,21 @@ pub(crate) fn payload_artifact(
 }
 
 /// Finish a target's output: payload files, then `script.txt` and `steps.json`, each rendered only when `wanted`.
-/// The script's steps are built (`script` called) only when one of the two is: a batch that keeps only the
-/// payloads builds no step.
+/// The script's steps are built (`script` called) only when one of the two is, and the README text (`readme`)
+/// only when `README.txt` is: a batch that keeps only the payloads builds neither.
 pub(crate) fn finish(
     target: &str,
     plan: &Plan,
     files: Vec<Artifact>,
-    readme: String,
+    readme: impl FnOnce() -> String,
     wanted: &dyn Fn(&str) -> bool,
     script: impl FnOnce() -> Script,
 ) -> Artifacts {
     let mut out = Artifacts::new(target);
     out.files = files;
-    out.readme = readme;
+    if wanted("README.txt") {
+        out.readme = readme();
+    }
     out.notes = plan.notes.clone();
     let (text_wanted, json_wanted) = (wanted("script.txt"), wanted("steps.json"));
     if !text_wanted {

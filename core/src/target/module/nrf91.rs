@@ -112,7 +112,9 @@ impl Target for Nrf91 {
         if slm {
             check_quotable(name, "message", &plan.message)?;
         }
-        let text = readme(&plan, "nRF91: the credentials are written inline with AT%CMNG=0 while the modem is offline (AT+CFUN=4). AT%CMNG=1 lists the SHA-256 of the exact text written (manifest.json meta cmng_sha256), CR/LF included, so only LF text gives the documented value. Without the Serial LTE Modem application, use the security tag in your firmware (e.g. CONFIG_MQTT_HELPER_SEC_TAG).");
+        let text = || {
+            readme(&plan, "nRF91: the credentials are written inline with AT%CMNG=0 while the modem is offline (AT+CFUN=4). AT%CMNG=1 lists the SHA-256 of the exact text written (manifest.json meta cmng_sha256), CR/LF included, so only LF text gives the documented value. Without the Serial LTE Modem application, use the security tag in your firmware (e.g. CONFIG_MQTT_HELPER_SEC_TAG).")
+        };
         let script = || {
             let mut s = Script::new(plan.title("nRF91"));
             s.preamble.push(format!("security tag {tag}. Each AT%CMNG=0 command carries the PEM inside the quotes, with its LF line breaks: send the whole command (all its lines, LF only, never CRLF) and then CR."));

@@ -95,7 +95,9 @@ impl Target for Quectel {
             })
             .collect();
         files.push(message_artifact(&plan));
-        let text = readme(&plan, "Quectel: upload with AT+QFUPL after CONNECT, exactly the number of bytes announced (no NUL). Each upload is answered with +QFUPL: <size>,<checksum>; the expected values are in manifest.json (meta qfupl_checksum).");
+        let text = || {
+            readme(&plan, "Quectel: upload with AT+QFUPL after CONNECT, exactly the number of bytes announced (no NUL). Each upload is answered with +QFUPL: <size>,<checksum>; the expected values are in manifest.json (meta qfupl_checksum).")
+        };
         let script = || {
             let mut s = Script::new(plan.title("Quectel"));
             s.preamble.push(format!("SSL context {ctx}, PDP context {pdp}, MQTT client {cl}; QSSLCFG settings are not kept over a reboot: re-run the QSSLCFG lines after every power-up"));

@@ -111,7 +111,9 @@ impl Target for Sequans {
             .map(|(u, (_, n, cmd))| u.artifact().at_command(cmd).meta("slot", n.to_string()))
             .collect();
         files.push(message_artifact(&plan));
-        let text = readme(&plan, "Sequans: AT+SQNSNVW=\"certificate\"|\"privatekey\",<slot>,<size> then exactly <size> bytes after >. Sequans echoes no checksum.");
+        let text = || {
+            readme(&plan, "Sequans: AT+SQNSNVW=\"certificate\"|\"privatekey\",<slot>,<size> then exactly <size> bytes after >. Sequans echoes no checksum.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("Sequans Monarch"));
             s.preamble.push(format!("security profile {sp}; ordinary PEM is sent (some AVR-IoT code uses an unwrapped form: if the connection fails, check your firmware's notes)"));

@@ -93,7 +93,9 @@ impl Target for SierraHl78 {
             .zip(&stores)
             .map(|(u, (_, cmd))| u.artifact().at_command(cmd))
             .collect();
-        let text = readme(&plan, "Sierra HL78xx: AT+KCERTSTORE/AT+KPRIVKSTORE=<type>,<size>,<index>, CONNECT, exactly <size> bytes, then --EOF--Pattern--. The module echoes no checksum. The MQTT lines follow Sierra's KMQTT commands; check them against your firmware's AT guide.");
+        let text = || {
+            readme(&plan, "Sierra HL78xx: AT+KCERTSTORE/AT+KPRIVKSTORE=<type>,<size>,<index>, CONNECT, exactly <size> bytes, then --EOF--Pattern--. The module echoes no checksum. The MQTT lines follow Sierra's KMQTT commands; check them against your firmware's AT guide.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("Sierra HL78xx"));
             s.preamble.push(format!("each upload: the command, CONNECT, exactly <size> bytes, then the line {EOF_PATTERN}; index {idx}"));

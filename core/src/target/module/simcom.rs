@@ -126,7 +126,9 @@ impl Target for Sim7080 {
             })
             .collect();
         files.push(message_artifact(&plan));
-        let text = readme(&plan, "SIMCom SIM7080: AT+CFSWFILE writes each file into /customer/ (exact size, at most 10240 bytes); AT+CSSLCFG=\"CONVERT\" loads them; AT+CFSGFIS confirms the size (SIMCom echoes no checksum).");
+        let text = || {
+            readme(&plan, "SIMCom SIM7080: AT+CFSWFILE writes each file into /customer/ (exact size, at most 10240 bytes); AT+CSSLCFG=\"CONVERT\" loads them; AT+CFSGFIS confirms the size (SIMCom echoes no checksum).")
+        };
         let script = || {
             let mut s = Script::new(plan.title("SIMCom SIM7080"));
             s.preamble.push(format!("files go to /customer/ (directory index 3); SSL context {ctx}; AT+SMCONN answers only OK or ERROR"));
@@ -307,7 +309,9 @@ impl Target for Sim7600 {
             false,
         ));
         files.push(message_artifact(&plan));
-        let text = readme(&plan, "SIMCom SIM7600/A76xx: AT+CCERTDOWN takes the exact byte count, then the raw PEM after >. SIMCom echoes no checksum; AT+CCERTLIST confirms the names.");
+        let text = || {
+            readme(&plan, "SIMCom SIM7600/A76xx: AT+CCERTDOWN takes the exact byte count, then the raw PEM after >. SIMCom echoes no checksum; AT+CCERTLIST confirms the names.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("SIMCom SIM7600/A76xx"));
             s.preamble.push(format!(

@@ -80,7 +80,9 @@ impl Target for Telit {
             .zip(&stores)
             .map(|(u, (_, cmd))| u.artifact().at_command(cmd))
             .collect();
-        let text = readme(&plan, "Telit: AT#SSLSECDATA=<ssl-id>,1,<type>,<size> then exactly <size> bytes after >. Types: 0 client certificate, 1 CA, 2 RSA private key. Telit echoes no checksum.");
+        let text = || {
+            readme(&plan, "Telit: AT#SSLSECDATA=<ssl-id>,1,<type>,<size> then exactly <size> bytes after >. Types: 0 client certificate, 1 CA, 2 RSA private key. Telit echoes no checksum.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("Telit"));
             s.preamble.push(format!("SSL id {ss}, PDP context {cid}, MQTT instance {inst}. The writes give the exact size; if your firmware still waits after the data, it wants Ctrl-Z (0x1A) as well (open question in Telit's documentation)"));

@@ -140,7 +140,9 @@ impl Target for Ublox {
         }
         check_quotable(name, "topic", &plan.topic)?;
         plan.chain_note(false);
-        let text = readme(&plan, "u-blox: AT+USECMNG=0,<type>,\"<name>\",<size> then exactly <size> bytes after >. The module answers with the MD5 of the DER it stores (manifest.json meta usecmng_md5; compare case-insensitively). Certificates are sent as DER by default: SARA-R4 accepts only DER.");
+        let text = || {
+            readme(&plan, "u-blox: AT+USECMNG=0,<type>,\"<name>\",<size> then exactly <size> bytes after >. The module answers with the MD5 of the DER it stores (manifest.json meta usecmng_md5; compare case-insensitively). Certificates are sent as DER by default: SARA-R4 accepts only DER.")
+        };
         let script = || {
             let mut s = Script::new(plan.title("u-blox"));
             s.preamble.push(format!(
