@@ -4,7 +4,7 @@
 //! `device_id,inputs[,param:NAME...]` (inputs separated by `;`, relative to the manifest) or JSON Lines with
 //! `{"device_id": ..., "inputs": [...], "params": {...}}`. Devices run in parallel; one bad device never stops
 //! the fleet. Each device folder is written to a temporary folder and renamed into place, so an interrupted run
-//! leaves no half-written device; a re-run skips devices whose inputs, targets and outputs are unchanged.
+//! leaves no half-written device; a re-run leaves alone the folders that already hold exactly what it would write.
 
 use std::collections::HashSet;
 use std::fs;
@@ -13,11 +13,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::artifact::Artifact;
 use crate::bundle::Bundle;
-use crate::cert::{hex, sha256_hex};
 use crate::check::{self, PackOptions, Severity};
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::{entry_type, Input, LoadOptions};
@@ -25,12 +23,10 @@ use crate::target::{self, Params};
 use crate::time::Timestamp;
 
 mod chunks;
+mod on_disk;
 mod out_dir;
 pub use chunks::FleetChunks;
 use out_dir::OutDir;
-
-/// Name of the state file kept in each device folder.
-pub const STATE_FILE: &str = ".certpack-batch.json";
 
 /// One device of a fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +66,7 @@ pub struct BatchOptions {
 pub enum Status {
     /// Outputs written.
     Written,
-    /// Outputs complete and unchanged from an earlier run; skipped.
+    /// The device folder of an earlier run already held exactly these outputs, byte for byte; left as it was.
     Unchanged,
     /// Failed; see the error.
     Failed,
@@ -133,15 +129,6 @@ impl Summary {
         let _ = self.write_json(&mut json);
         String::from_utf8(json).unwrap_or_default()
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct State {
-    fingerprint: String,
-    certificate_id: Option<String>,
-    expiry: Option<String>,
-    findings: Vec<String>,
-    outputs: Vec<OutputFile>,
 }
 
 /// Find the devices of a fleet folder or manifest (CSV or JSON Lines).
@@ -348,7 +335,7 @@ pub struct DeviceOutputs {
 }
 
 /// What [`run`] writes for each device, returned instead of written: the same checks, the same file selection,
-/// manifests and READMEs, byte for byte, without the state file and the summary. Devices run in parallel on
+/// manifests and READMEs, byte for byte, without the summary. Devices run in parallel on
 /// rayon's threads and one bad device never stops the others; the result is in fleet order. `options.out_dir`
 /// is not used.
 pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<DeviceOutputs>> {
@@ -476,26 +463,18 @@ fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, P
     Ok((inputs, params))
 }
 
+/// Pack one device and write its folder, unless an earlier run's folder already holds exactly these files (then
+/// it is `unchanged`: every device is packed and checked again, so the summary has today's findings).
 fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
     let (inputs, params) = read_device(device, options)?;
-    let fingerprint = fingerprint(&inputs, options, &params);
-    let earlier = out
-        .may_hold(&device.id)
-        .then(|| unchanged_state(&options.out_dir.join(&device.id), &fingerprint));
-    if let Some(state) = earlier.flatten() {
-        return Ok(DeviceResult {
-            device: device.id.clone(),
-            status: Status::Unchanged,
-            certificate_id: state.certificate_id,
-            expiry: state.expiry,
-            findings: state.findings,
-            outputs: state.outputs,
-            error: None,
-            error_kind: None,
-        });
-    }
     let packed = pack_outputs(&inputs, options, &params, true)?;
-    let outputs: Vec<OutputFile> = packed
+    drop(inputs);
+    let unchanged = out.may_hold(&device.id)
+        && on_disk::holds_exactly(&out.dir.join(&device.id), &packed.files);
+    if !unchanged {
+        write_device(&out.dir, &device.id, out.pid, &packed.files)?;
+    }
+    let outputs = packed
         .files
         .iter()
         .zip(packed.sha256)
@@ -504,21 +483,17 @@ fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Resu
             sha256: sha256.unwrap_or_else(|| a.sha256_hex()),
         })
         .collect();
-    let state = State {
-        fingerprint,
+    Ok(DeviceResult {
+        device: device.id.clone(),
+        status: if unchanged {
+            Status::Unchanged
+        } else {
+            Status::Written
+        },
         certificate_id: packed.certificate_id,
         expiry: packed.expiry,
         findings: packed.findings,
         outputs,
-    };
-    write_device(&out.dir, &device.id, out.pid, &packed.files, &state)?;
-    Ok(DeviceResult {
-        device: device.id.clone(),
-        status: Status::Written,
-        certificate_id: state.certificate_id,
-        expiry: state.expiry,
-        findings: state.findings,
-        outputs: state.outputs,
         error: None,
         error_kind: None,
     })
@@ -870,50 +845,8 @@ fn check_params(params: &Params, targets: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn fingerprint(inputs: &[Input], options: &BatchOptions, params: &Params) -> String {
-    let mut h = Sha256::new();
-    h.update(crate::VERSION.as_bytes());
-    for t in &options.targets {
-        h.update([0]);
-        h.update(t.as_bytes());
-    }
-    for (k, v) in params.iter() {
-        h.update([1]);
-        h.update(k.as_bytes());
-        h.update([2]);
-        h.update(v.as_bytes());
-    }
-    h.update([options.force as u8]);
-    for pattern in &options.files {
-        h.update([4]);
-        h.update(pattern.as_bytes());
-    }
-    for input in inputs {
-        h.update([3]);
-        h.update(input.name.as_bytes());
-        h.update((input.bytes.len() as u64).to_le_bytes());
-        h.update(&input.bytes[..]);
-    }
-    hex(&h.finalize())
-}
-
-/// The saved state when the fingerprint matches and every output is present with its recorded hash.
-fn unchanged_state(dir: &Path, fingerprint: &str) -> Option<State> {
-    let state: State = serde_json::from_slice(&fs::read(dir.join(STATE_FILE)).ok()?).ok()?;
-    if state.fingerprint != fingerprint {
-        return None;
-    }
-    let intact = state.outputs.iter().all(|o| {
-        // An output may be a key file: read it into a zeroizing buffer.
-        fs::read(dir.join(&o.name))
-            .map(zeroize::Zeroizing::new)
-            .is_ok_and(|b| sha256_hex(&b) == o.sha256)
-    });
-    intact.then_some(state)
-}
-
 /// Write a device folder through a temporary folder and renames. Each folder is created once (not once per file).
-fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact], state: &State) -> Result<()> {
+fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact]) -> Result<()> {
     let tmp = format!(".certpack-tmp-{id}-{pid}");
     let io =
         |e: std::io::Error, rel: &str| Error::from(e).in_path(out.join(rel).display().to_string());
@@ -946,9 +879,6 @@ fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact], state: &St
         let path = format!("{tmp}/{}", file.name);
         out.write(&path, &file.bytes).map_err(|e| io(e, &path))?;
     }
-    let state_json = serde_json::to_vec_pretty(state).unwrap_or_default();
-    out.write(&format!("{tmp}/{STATE_FILE}"), &state_json)
-        .map_err(|e| io(e, &tmp))?;
     // A new device moves into place in one rename; an earlier folder of the device (the rename fails on a
     // non-empty folder) is moved aside first and deleted after.
     match out.rename(&tmp, id) {

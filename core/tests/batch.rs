@@ -135,6 +135,23 @@ fn bad_devices_are_reported_and_others_complete() {
         fs::read(out.join("dev-0000/der/client.crt.der")).unwrap(),
         der
     );
+
+    // A file that the run would not write (left by hand, or the state file of an earlier certpack) makes the
+    // device written again: its folder then holds exactly its outputs.
+    let before = files_under(&out.join("dev-0001"));
+    fs::write(out.join("dev-0001/der/notes.txt"), b"mine").unwrap();
+    fs::write(out.join("dev-0002/.certpack-batch.json"), b"{}").unwrap();
+    let fifth = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!((fifth.written, fifth.unchanged, fifth.failed), (2, 17, 1));
+    assert_eq!(files_under(&out.join("dev-0001")), before);
+    assert_eq!(files_under(&out.join("dev-0002")), before);
+    // An unchanged device is packed and checked again: its summary record is the written one's.
+    let (a, b) = (&fifth.devices[1], &fourth.devices[1]);
+    assert_eq!((a.status, b.status), (Status::Written, Status::Unchanged));
+    assert_eq!(
+        (&a.certificate_id, &a.expiry, &a.findings, &a.outputs),
+        (&b.certificate_id, &b.expiry, &b.findings, &b.outputs)
+    );
     let _ = fs::remove_dir_all(&root);
 }
 
@@ -245,7 +262,6 @@ fn file_patterns_write_only_the_selected_outputs() {
     assert_eq!(
         files_under(&out.join("dev-0000")),
         [
-            ".certpack-batch.json",
             "der/ca.crt.der",
             "der/client.crt.der",
             "der/client.key.der",
@@ -290,7 +306,7 @@ fn file_patterns_write_only_the_selected_outputs() {
             fs::read(full.join("dev-0001").join(name)).unwrap()
         );
     }
-    assert_eq!(files_under(&full.join("dev-0000")).len(), 1 + 3 + 2 + 6 + 2);
+    assert_eq!(files_under(&full.join("dev-0000")).len(), 3 + 2 + 6 + 2);
 
     // The same patterns again: unchanged. Other patterns: written again, with the new selection only.
     let again = batch::run(&devices, &opts, &|_| {}).unwrap();
@@ -298,10 +314,7 @@ fn file_patterns_write_only_the_selected_outputs() {
     opts.files = vec!["der/client.crt.der".into()];
     let other = batch::run(&devices, &opts, &|_| {}).unwrap();
     assert_eq!(other.written, 4);
-    assert_eq!(
-        files_under(&out.join("dev-0003")),
-        [".certpack-batch.json", "der/client.crt.der"]
-    );
+    assert_eq!(files_under(&out.join("dev-0003")), ["der/client.crt.der"]);
 }
 
 #[test]
@@ -379,7 +392,7 @@ fn parameters_apply_to_every_target_or_to_one_and_typos_are_refused() {
     }
 }
 
-/// Every file below `dir`, as `(path relative to dir with '/', bytes)`, sorted; the state file left out.
+/// Every file below `dir`, as `(path relative to dir with '/', bytes)`, sorted.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for e in fs::read_dir(dir).unwrap() {
@@ -389,7 +402,7 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             for (inner, bytes) in tree(&p) {
                 files.push((format!("{name}/{inner}"), bytes));
             }
-        } else if name != batch::STATE_FILE {
+        } else {
             files.push((name, fs::read(&p).unwrap()));
         }
     }

@@ -51,7 +51,6 @@ def test_batch_files_selects_outputs_like_cli(tmp_path: Path, cli: Path) -> None
     summary = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py", params={"set": "client"}, files=patterns)
     assert (summary.written, summary.failed) == (3, 1)
     assert sorted(p.name for p in (tmp_path / "py" / "dev-0").rglob("*") if p.is_file()) == [
-        ".certpack-batch.json",
         "ca.crt.der",
         "client.crt.der",
         "client.key.der",
@@ -93,7 +92,7 @@ def test_pack_fleet_yields_what_batch_writes(tmp_path: Path) -> None:
             on_disk = {
                 str(p.relative_to(out / memory.device)): p.read_bytes()
                 for p in (out / memory.device).rglob("*")
-                if p.is_file() and p.name != ".certpack-batch.json"
+                if p.is_file()
             }
             assert dict(memory) == on_disk
             assert list(memory) == [o["name"] for o in written["outputs"]]

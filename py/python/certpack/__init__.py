@@ -548,7 +548,7 @@ class BatchSummary:
         self.written: int = data["written"]
         """Devices whose outputs were written."""
         self.unchanged: int = data["unchanged"]
-        """Devices skipped because inputs and outputs were unchanged since the last run."""
+        """Devices whose folder already held exactly what this run would write, byte for byte (left as they were)."""
         self.failed: int = data["failed"]
         """Devices that failed; the others are complete."""
         self.devices: list[dict[str, Any]] = list(data["devices"])
@@ -573,7 +573,8 @@ def batch(
 
     ``fleet`` is a folder of device folders or a CSV/JSONL manifest; one output folder per device is written
     under ``out_dir`` with ``summary.csv`` and ``summary.json``. A bad device is reported in the summary and
-    never stops the others; devices whose inputs and outputs are unchanged are skipped.
+    never stops the others; a device whose folder already holds exactly what this run would write is left as it is
+    (``unchanged``).
 
     ``files`` writes only the outputs matching one of the patterns (``"<target>/<file>"`` or a bare file name,
     ``*`` and ``?`` as in the shell), like ``certpack batch --files``; by default every file is written.
