@@ -468,7 +468,6 @@ fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, P
 fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
     let (inputs, params) = read_device(device, options)?;
     let packed = pack_outputs(&inputs, options, &params, true)?;
-    drop(inputs);
     let unchanged = out.may_hold(&device.id)
         && on_disk::holds_exactly(&out.dir.join(&device.id), &packed.files);
     if !unchanged {
