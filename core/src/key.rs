@@ -341,6 +341,21 @@ pub struct PrivateKey {
     traditional_pem: std::sync::OnceLock<Zeroizing<String>>,
 }
 
+impl Drop for PrivateKey {
+    /// Wipe the encodings a 64-bit word at a time (`Zeroizing` alone clears them byte by byte, on every key of
+    /// every device of a batch).
+    fn drop(&mut self) {
+        crate::wipe::wipe_zeroizing(&mut self.pkcs8);
+        if let Some(traditional) = &mut self.traditional {
+            crate::wipe::wipe_zeroizing(traditional);
+        }
+        if let Some(pem) = self.traditional_pem.get_mut() {
+            let mut bytes = std::mem::take(&mut **pem).into_bytes();
+            crate::wipe::wipe(&mut bytes);
+        }
+    }
+}
+
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -729,6 +729,13 @@ pub(crate) struct Upload {
     pub bytes: Zeroizing<Vec<u8>>,
 }
 
+impl Drop for Upload {
+    /// Wipe the bytes a 64-bit word at a time (`Zeroizing` alone clears them byte by byte).
+    fn drop(&mut self) {
+        crate::wipe::wipe_zeroizing(&mut self.bytes);
+    }
+}
+
 impl Upload {
     /// True for the private key.
     pub fn secret(&self) -> bool {
