@@ -24,6 +24,7 @@ use crate::encode::{Eol, PemStyle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::KeyAlgorithm;
 use crate::time::Timestamp;
+use crate::wipe::SecretBytes;
 
 /// The module targets, in listing order.
 pub(super) const TARGETS: [&dyn Target; 9] = [
@@ -725,15 +726,8 @@ pub(crate) struct Upload {
     pub kind: Kind,
     /// File name (module side and output folder).
     pub file: String,
-    /// The exact bytes.
-    pub bytes: Zeroizing<Vec<u8>>,
-}
-
-impl Drop for Upload {
-    /// Wipe the bytes a 64-bit word at a time (`Zeroizing` alone clears them byte by byte).
-    fn drop(&mut self) {
-        crate::wipe::wipe_zeroizing(&mut self.bytes);
-    }
+    /// The exact bytes (wiped when dropped: one may be the key).
+    pub bytes: SecretBytes,
 }
 
 impl Upload {
@@ -766,20 +760,20 @@ impl<'a> Plan<'a> {
         let mut out = vec![Upload {
             kind: Kind::Ca,
             file: names[0].into(),
-            bytes: Zeroizing::new(self.root_pem(eol)?),
+            bytes: SecretBytes::new(self.root_pem(eol)?),
         }];
         if let Some(cert) = self.client_pem(eol, with_chain)? {
             out.push(Upload {
                 kind: Kind::Cert,
                 file: names[1].into(),
-                bytes: Zeroizing::new(cert),
+                bytes: SecretBytes::new(cert),
             });
         }
-        if let Some(key) = self.key_pem(eol)? {
+        if let Some(mut key) = self.key_pem(eol)? {
             out.push(Upload {
                 kind: Kind::Key,
                 file: names[2].into(),
-                bytes: key,
+                bytes: SecretBytes::new(std::mem::take(&mut *key)),
             });
         }
         self.chain_note(with_chain);

@@ -1,8 +1,6 @@
 //! u-blox SARA-R4/R5, LARA-R6, SARA-U2: `AT+USECMNG` imports (answer: MD5 of the stored DER), `AT+USECPRF`
 //! security profile, `AT+UMQTT` client.
 
-use zeroize::Zeroizing;
-
 use super::{
     capabilities, check_quotable, check_size, finish, hex_any_case, nitz_or_set_clock, ranged,
     readme, with_common, Kind, Plan, Support, Upload, GPS_EPOCH,
@@ -14,6 +12,7 @@ use crate::encode::Eol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::integrity;
 use crate::target::{Capabilities, Family, ParamSpec, Params, Target};
+use crate::wipe::SecretBytes;
 
 /// ubxlib's portable limit for one credential.
 const MAX_CREDENTIAL: usize = 8_192;
@@ -110,7 +109,7 @@ impl Target for Ublox {
                     *u = Upload {
                         kind: u.kind,
                         file: u.file.replace(".pem", ".der"),
-                        bytes: Zeroizing::new(d.clone()),
+                        bytes: SecretBytes::new(d.clone()),
                     };
                 }
             }
