@@ -4,9 +4,8 @@
 use std::fs;
 use std::path::Path;
 
-use zeroize::Zeroizing;
-
 use crate::artifact::Artifact;
+use crate::wipe::SecretBytes;
 
 /// Whether `dir` holds exactly `files` (named `<target>/<file>`): a file at each name with the same bytes, and
 /// nothing else: no other file, no folder that holds none of them, no link. A missing, changed or extra file (a
@@ -42,8 +41,8 @@ fn holds_only(dir: &Path, prefix: &str, files: &[Artifact], found: &mut usize) -
             };
             // An output may be a key file: read into a buffer wiped on drop.
             let same = fs::read(entry.path())
-                .map(Zeroizing::new)
-                .is_ok_and(|bytes| bytes[..] == file.bytes[..]);
+                .map(SecretBytes::new)
+                .is_ok_and(|bytes| *bytes == file.bytes[..]);
             if !same {
                 return false;
             }
