@@ -20,7 +20,7 @@ pub struct Args {
     pub force: bool,
     pub files: Vec<String>,
     pub jobs: Option<usize>,
-    pub passphrase: Option<String>,
+    pub passphrase: Option<Zeroizing<String>>,
 }
 
 pub fn run(args: Args) -> certpack::Result<ExitCode> {
@@ -34,7 +34,7 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         params: args.params,
         out_dir: args.output,
         load: LoadOptions {
-            passphrase: args.passphrase.map(Zeroizing::new),
+            passphrase: args.passphrase,
         },
         force: args.force,
         now,

@@ -49,7 +49,15 @@ struct InputArgs {
     /// Certificate/key files or folders (PEM, DER, AWS CLI JSON, AWS console or Azure folders). Sniffed by content.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Passphrase of an encrypted PKCS#8 key.
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
+}
+
+/// Where the passphrase of an encrypted key comes from (at most one of the three).
+#[derive(Args)]
+struct PassphraseArgs {
+    /// Passphrase of an encrypted key (other users can read a command line: prefer --passphrase-file or
+    /// --passphrase-env).
     #[arg(long, conflicts_with_all = ["passphrase_file", "passphrase_env"])]
     passphrase: Option<String>,
     /// Read the passphrase from the first line of this file.
@@ -58,6 +66,36 @@ struct InputArgs {
     /// Read the passphrase from this environment variable.
     #[arg(long, value_name = "VAR")]
     passphrase_env: Option<String>,
+}
+
+impl PassphraseArgs {
+    /// The passphrase given, if any.
+    fn read(&self) -> certpack::Result<Option<Zeroizing<String>>> {
+        if let Some(p) = &self.passphrase {
+            return Ok(Some(Zeroizing::new(p.clone())));
+        }
+        if let Some(file) = &self.passphrase_file {
+            let text = Zeroizing::new(
+                std::fs::read_to_string(file)
+                    .map_err(|e| Error::from(e).in_path(file.display().to_string()))?,
+            );
+            return Ok(Some(Zeroizing::new(
+                text.lines().next().unwrap_or_default().to_string(),
+            )));
+        }
+        if let Some(var) = &self.passphrase_env {
+            return std::env::var(var)
+                .map(|p| Some(Zeroizing::new(p)))
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        format!("the environment variable {var} is not set"),
+                        format!("export {var}=... before running certpack"),
+                    )
+                });
+        }
+        Ok(None)
+    }
 }
 
 #[derive(Subcommand)]
@@ -180,9 +218,8 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, short)]
         jobs: Option<usize>,
-        /// Passphrase of encrypted keys.
-        #[arg(long)]
-        passphrase: Option<String>,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
     },
     /// List the targets with one line each.
     Targets {
@@ -239,27 +276,7 @@ fn exit_code(kind: ErrorKind) -> u8 {
 }
 
 fn load(input: &InputArgs) -> certpack::Result<Bundle> {
-    let passphrase = if let Some(p) = &input.passphrase {
-        Some(Zeroizing::new(p.clone()))
-    } else if let Some(file) = &input.passphrase_file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(file)
-                .map_err(|e| Error::from(e).in_path(file.display().to_string()))?,
-        );
-        Some(Zeroizing::new(
-            text.lines().next().unwrap_or_default().to_string(),
-        ))
-    } else if let Some(var) = &input.passphrase_env {
-        Some(Zeroizing::new(std::env::var(var).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                format!("the environment variable {var} is not set"),
-                format!("export {var}=... before running certpack"),
-            )
-        })?))
-    } else {
-        None
-    };
+    let passphrase = input.passphrase.read()?;
     Bundle::load_paths(&input.paths, &LoadOptions { passphrase })
 }
 
@@ -377,7 +394,7 @@ fn run(cli: Cli) -> certpack::Result<ExitCode> {
                 force,
                 files,
                 jobs,
-                passphrase,
+                passphrase: passphrase.read()?,
             });
         }
         Command::Check {

@@ -220,3 +220,97 @@ fn help_has_examples() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Examples:") && text.contains("Exit codes:"));
 }
+
+/// `batch` takes the passphrase of encrypted device keys the ways the other commands do: a factory line keeps it off
+/// the command line with `--passphrase-file` or `--passphrase-env`.
+#[test]
+fn batch_reads_the_passphrase_from_a_file_or_the_environment() {
+    let root = temp_dir("batch-passphrase");
+    let device = root.join("fleet/d1");
+    std::fs::create_dir_all(&device).unwrap();
+    for rel in [
+        "aws/rsa/93f1d43d67-certificate.pem.crt",
+        "aws/rsa/AmazonRootCA1.pem",
+        "encrypted/private.enc.pem",
+    ] {
+        let from = td(rel);
+        let name = std::path::Path::new(&from).file_name().unwrap().to_owned();
+        std::fs::copy(&from, device.join(name)).unwrap();
+    }
+    let fleet = root.join("fleet").display().to_string();
+    let out = |name: &str| root.join(name).display().to_string();
+    let batch = |extra: &[&str], env: Option<(&str, String)>, to: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certpack"));
+        cmd.args(["batch", &fleet, "--target", "der", "-o", to])
+            .args(extra);
+        if let Some((var, value)) = env {
+            cmd.env(var, value);
+        }
+        cmd.output().expect("run certpack")
+    };
+    let passphrase = std::fs::read_to_string(td("encrypted/passphrase.txt")).unwrap();
+    let passphrase = passphrase.lines().next().unwrap().to_string();
+
+    // Without it the device fails and the summary says how to give it.
+    let none = batch(&[], None, &out("none"));
+    assert_eq!(none.status.code(), Some(7));
+    let summary = std::fs::read_to_string(root.join("none/summary.csv")).unwrap();
+    assert!(summary.contains("d1,failed,"), "{summary}");
+    assert!(summary.contains("--passphrase-file"), "{summary}");
+
+    let file = batch(
+        &["--passphrase-file", &td("encrypted/passphrase.txt")],
+        None,
+        &out("file"),
+    );
+    assert!(
+        file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&file.stderr)
+    );
+    let env = batch(
+        &["--passphrase-env", "CERTPACK_TEST_PASSPHRASE"],
+        Some(("CERTPACK_TEST_PASSPHRASE", passphrase.clone())),
+        &out("env"),
+    );
+    assert!(
+        env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&env.stderr)
+    );
+    let plain = batch(&["--passphrase", &passphrase], None, &out("plain"));
+    assert!(plain.status.success());
+    let key = |dir: &str| std::fs::read(root.join(dir).join("d1/der/client.key.der")).unwrap();
+    assert_eq!(key("file"), key("env"));
+    assert_eq!(key("file"), key("plain"));
+    // The decrypted key is the one of the AWS download the encrypted file was made from.
+    let aws =
+        certpack::Bundle::load_paths(&[td("aws/rsa")], &certpack::LoadOptions::default()).unwrap();
+    assert_eq!(
+        key("file"),
+        aws.require_key("test").unwrap().traditional_der().to_vec()
+    );
+
+    // An unset variable is a usage error before any device runs, naming the variable.
+    let unset = batch(
+        &["--passphrase-env", "CERTPACK_TEST_UNSET_VARIABLE"],
+        None,
+        &out("unset"),
+    );
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("CERTPACK_TEST_UNSET_VARIABLE"));
+    assert!(!root.join("unset").exists());
+    // Two sources at once are refused.
+    let both = batch(
+        &[
+            "--passphrase",
+            "x",
+            "--passphrase-env",
+            "CERTPACK_TEST_PASSPHRASE",
+        ],
+        None,
+        &out("both"),
+    );
+    assert_eq!(both.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&root);
+}
