@@ -39,6 +39,11 @@ fn main() {
         }
         results.push((name, started.elapsed().as_secs_f64() * 1e6 / n as f64));
     };
+    // What entering the kernel costs by itself (glibc does not cache the process id), to tell the cost of a call
+    // from the file system's work behind it.
+    time("a system call with no work (getpid)", &mut |_| {
+        std::hint::black_box(std::process::id());
+    });
     time("make a folder", &mut |i| {
         mkdirat(&dir, format!("d{i}"), Mode::from_raw_mode(0o777)).unwrap_or_else(|e| fail(e));
     });
