@@ -14,6 +14,17 @@ pub struct Bundle {
     chain_root: Option<usize>,
     key: Option<usize>,
     notes: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+/// A file of a folder that loading skipped as neither certificate nor key: often the very certificate or key,
+/// emptied or damaged by a copy, which is why an error about a missing item names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The input's name (its path).
+    pub input: String,
+    /// Why it was skipped (`the input is empty`, ...).
+    pub why: String,
 }
 
 impl Bundle {
@@ -28,8 +39,15 @@ impl Bundle {
         }
         let mut items = Vec::new();
         let mut notes = Vec::new();
+        let mut skipped = Vec::new();
         for input in inputs {
             let loaded = input::load_input(input, options)?;
+            if let Some(why) = loaded.skipped {
+                skipped.push(Skipped {
+                    input: input.name.clone(),
+                    why,
+                });
+            }
             notes.extend(
                 loaded
                     .notes
@@ -38,7 +56,10 @@ impl Bundle {
             );
             items.extend(loaded.items);
         }
-        Ok(Self::assemble(items, notes))
+        Ok(Bundle {
+            skipped,
+            ..Self::assemble(items, notes)
+        })
     }
 
     /// Load from file or folder paths.
@@ -143,6 +164,7 @@ impl Bundle {
             chain_root,
             key,
             notes,
+            skipped: Vec::new(),
         };
         bundle.with_missing_notes()
     }
@@ -213,11 +235,15 @@ impl Bundle {
             .map(|c| c.aws_certificate_id())
     }
 
+    /// Inputs of a folder that were skipped as neither certificate nor key, in input order.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
     /// The leaf, or an error saying it is needed for `purpose`.
     pub fn require_leaf(&self, purpose: &str) -> Result<&crate::cert::Certificate> {
         self.leaf().and_then(|i| i.certificate()).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Missing,
+            self.missing(
                 format!("{purpose} needs the device certificate, and the bundle has none"),
                 "add the device certificate (e.g. <id>-certificate.pem.crt) to the inputs",
             )
@@ -226,8 +252,7 @@ impl Bundle {
     /// The private key, or an error saying it is needed for `purpose`.
     pub fn require_key(&self, purpose: &str) -> Result<&crate::key::PrivateKey> {
         self.key().and_then(|i| i.private_key()).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Missing,
+            self.missing(
                 format!("{purpose} needs the private key, and the bundle has none"),
                 "add the private key (e.g. <id>-private.pem.key) to the inputs",
             )
@@ -236,8 +261,34 @@ impl Bundle {
     /// The first root, or an error saying it is needed for `purpose`.
     pub fn require_root(&self, purpose: &str) -> Result<&crate::cert::Certificate> {
         self.roots().next().and_then(|i| i.certificate()).ok_or_else(|| {
-            Error::new(ErrorKind::Missing, format!("{purpose} needs the server's root CA certificate, and the bundle has none"), "add the root CA (AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure IoT Hub)")
+            self.missing(
+                format!("{purpose} needs the server's root CA certificate, and the bundle has none"),
+                "add the root CA (AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure IoT Hub)",
+            )
         })
+    }
+
+    /// A [`ErrorKind::Missing`] error saying `message` and how to fix it (`hint`), naming the inputs loading
+    /// skipped: a device folder whose key file was emptied or damaged by a copy lacks its key, and the fix is
+    /// that file, not another one.
+    pub fn missing(&self, message: impl Into<String>, hint: &str) -> Error {
+        let mut message = message.into();
+        match self.skipped.as_slice() {
+            [] => Error::new(ErrorKind::Missing, message, hint),
+            [only] => {
+                message.push_str(&format!("; this input was skipped: {}", only.why));
+                Error::new(ErrorKind::Missing, message, format!("replace this file with the one it should be (it is empty, damaged or another kind of file: copy or download it again), or {hint}"))
+                    .in_path(only.input.clone())
+            }
+            several => {
+                let list: Vec<String> = several
+                    .iter()
+                    .map(|s| format!("{} ({})", s.input, s.why))
+                    .collect();
+                message.push_str(&format!("; these inputs were skipped: {}", list.join("; ")));
+                Error::new(ErrorKind::Missing, message, format!("replace the skipped files with the ones they should be (empty, damaged or other kinds of files: copy or download them again), or {hint}"))
+            }
+        }
     }
 }
 

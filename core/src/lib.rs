@@ -37,7 +37,7 @@ pub mod time;
 mod wipe;
 
 pub use artifact::{Artifact, Artifacts};
-pub use bundle::Bundle;
+pub use bundle::{Bundle, Skipped};
 pub use error::{Error, ErrorKind, Result};
 pub use input::{Input, LoadOptions};
 pub use item::{Item, Role};

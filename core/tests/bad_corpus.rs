@@ -205,3 +205,53 @@ fn typographic_dash_detection_is_limited_to_armour() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_missing_item_names_the_folder_files_that_were_skipped() {
+    // A copy that emptied the key file, or random bytes in its place: the folder still loads (the file is
+    // skipped), and the error for the missing key names that file and says to replace it.
+    let dir = std::env::temp_dir().join(format!("certpack-bad-skipped-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let aws = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/aws/ec");
+    std::fs::copy(
+        aws.join("46623c5574-certificate.pem.crt"),
+        dir.join("46623c5574-certificate.pem.crt"),
+    )
+    .unwrap();
+    let key = dir.join("46623c5574-private.pem.key");
+    std::fs::write(&key, b"").unwrap();
+    let bundle = Bundle::load_paths(&[&dir], &LoadOptions::default()).unwrap();
+    assert_eq!(bundle.skipped().len(), 1);
+    let err = bundle.require_key("target esp32-at").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Missing);
+    assert_eq!(err.path(), Some(key.display().to_string().as_str()));
+    assert!(
+        err.message().contains("skipped: the input is empty"),
+        "{err}"
+    );
+    assert!(err.hint().starts_with("replace this file"), "{err}");
+    assert!(err.hint().contains("add the private key"), "{err}");
+
+    // Two skipped files: both are listed, the error concerns no single one.
+    std::fs::write(dir.join("notes.bin"), [0xffu8, 0x00, 0x13, 0x37]).unwrap();
+    let bundle = Bundle::load_paths(&[&dir], &LoadOptions::default()).unwrap();
+    let err = bundle.require_key("target der").unwrap_err();
+    assert_eq!(err.path(), None);
+    for name in [
+        "46623c5574-private.pem.key (the input is empty)",
+        "notes.bin (",
+    ] {
+        assert!(err.message().contains(name), "{err}");
+    }
+    assert!(err.hint().starts_with("replace the skipped files"), "{err}");
+
+    // Nothing skipped: the plain message, as before.
+    std::fs::remove_file(dir.join("notes.bin")).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    let bundle = Bundle::load_paths(&[&dir], &LoadOptions::default()).unwrap();
+    let err = bundle.require_key("target der").unwrap_err();
+    assert_eq!(err.path(), None);
+    assert!(err.hint().starts_with("add the private key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

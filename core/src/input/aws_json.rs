@@ -175,7 +175,11 @@ pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Lo
             }
         }
     }
-    Ok(Loaded { items, notes })
+    Ok(Loaded {
+        items,
+        notes,
+        skipped: None,
+    })
 }
 
 #[cfg(test)]

@@ -129,6 +129,8 @@ fn keep_canonical_text(content: &Content, label: &str, der: &[u8], text: &str) {
 pub(crate) struct Loaded {
     pub items: Vec<Item>,
     pub notes: Vec<String>,
+    /// Why a folder's file was skipped as neither certificate nor key (empty, binary junk, another format).
+    pub skipped: Option<String>,
 }
 
 /// Decode one input into items.
@@ -271,7 +273,11 @@ fn decode(
             };
             return skip_or_fail(lenient, what, hint);
         }
-        return Ok(Loaded { items, notes });
+        return Ok(Loaded {
+            items,
+            notes,
+            skipped: None,
+        });
     }
     if let Some(der) = armourless_base64(&text) {
         let mut loaded = decode_der(name, &der, "base64-", passphrase)?;
@@ -352,6 +358,7 @@ fn skip_or_fail(lenient: bool, what: &str, hint: &str) -> Result<Loaded> {
         Ok(Loaded {
             items: Vec::new(),
             notes: vec![format!("skipped: {what}")],
+            skipped: Some(what.to_string()),
         })
     } else {
         Err(Error::new(ErrorKind::UnknownFormat, what, hint))
@@ -471,7 +478,11 @@ fn decode_der(name: &str, bytes: &[u8], via: &str, passphrase: Option<&str>) -> 
         items.push(new_item(origin, content, item_notes));
         pos += len;
     }
-    Ok(Loaded { items, notes })
+    Ok(Loaded {
+        items,
+        notes,
+        skipped: None,
+    })
 }
 
 fn decode_container(
@@ -502,7 +513,11 @@ fn decode_container(
         );
         items.extend(loaded.items);
     }
-    Ok(Loaded { items, notes })
+    Ok(Loaded {
+        items,
+        notes,
+        skipped: None,
+    })
 }
 
 fn new_item(origin: Origin, content: Content, notes: Vec<String>) -> Item {

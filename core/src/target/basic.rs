@@ -81,8 +81,7 @@ impl Target for DerFiles {
             ));
         }
         if out.files.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Missing,
+            return Err(bundle.missing(
                 "the bundle has no certificate or key to write",
                 "give certpack the certificate and key files",
             ));
@@ -178,8 +177,7 @@ impl Target for PemFiles {
             ));
         }
         if out.files.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Missing,
+            return Err(bundle.missing(
                 "the bundle has no certificate or key to write",
                 "give certpack the certificate and key files",
             ));

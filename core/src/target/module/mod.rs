@@ -521,15 +521,15 @@ fn choose_root<'a>(
                     notes.push("Amazon Root CA 1 is not in the bundle, so Amazon Root CA 3 (ECC) is uploaded: it validates the server only when the module negotiates an ECDSA cipher suite; add AmazonRootCA1.pem if the connection fails".into());
                     Ok(ca3)
                 }
-                _ => Err(Error::new(ErrorKind::Missing, "the endpoint is an AWS IoT ATS endpoint, which these modules validate with Amazon Root CA 1, and the bundle does not have it", "add AmazonRootCA1.pem (https://www.amazontrust.com/repository/AmazonRootCA1.pem) to the inputs")),
+                _ => Err(bundle.missing("the endpoint is an AWS IoT ATS endpoint, which these modules validate with Amazon Root CA 1, and the bundle does not have it", "add AmazonRootCA1.pem (https://www.amazontrust.com/repository/AmazonRootCA1.pem) to the inputs")),
             }
         }
         Cloud::AzureHub { .. } => find(azure::ROOT_G2).ok_or_else(|| {
             let baltimore = if find(azure::ROOT_BALTIMORE).is_some() { " (Baltimore CyberTrust Root is there, but Azure moved away from it and it expired 2025-05-12)" } else { "" };
-            Error::new(ErrorKind::Missing, format!("Azure IoT Hub's server chain ends at DigiCert Global Root G2, and the bundle does not have it{baltimore}"), "add DigiCertGlobalRootG2.crt.pem (https://cacerts.digicert.com/DigiCertGlobalRootG2.crt.pem) to the inputs")
+            bundle.missing(format!("Azure IoT Hub's server chain ends at DigiCert Global Root G2, and the bundle does not have it{baltimore}"), "add DigiCertGlobalRootG2.crt.pem (https://cacerts.digicert.com/DigiCertGlobalRootG2.crt.pem) to the inputs")
         }),
         _ => {
-            let root = bundle.server_root().and_then(|i| i.certificate()).ok_or_else(|| Error::new(ErrorKind::Missing, "the module needs the broker's root CA, and the bundle has none", "add the root CA certificate that issued the broker's server certificate"))?;
+            let root = bundle.server_root().and_then(|i| i.certificate()).ok_or_else(|| bundle.missing("the module needs the broker's root CA, and the bundle has none", "add the root CA certificate that issued the broker's server certificate"))?;
             notes.push(format!("the endpoint is not AWS IoT or Azure IoT Hub; the bundle's root {} is uploaded as the server root", common_name(root).unwrap_or_else(|| root.subject())));
             Ok(root)
         }

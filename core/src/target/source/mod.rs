@@ -242,8 +242,7 @@ pub(crate) fn blobs(
         });
     }
     if out.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Missing,
+        return Err(bundle.missing(
             "the bundle has no certificate or key to write",
             "give certpack the certificate and key files (or the folder of the cloud console download)",
         ));
