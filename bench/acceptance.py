@@ -103,9 +103,9 @@ def delete_key(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> 
 # (damage, error kind in the summary, what the error must say; {file} is the damaged file's name)
 CORRUPTIONS = [
     (truncate_certificate, "pem", "{file}: line 1: the PEM block \"CERTIFICATE\" has no matching"),
-    (empty_certificate, "missing", "{file}: target esp32-at needs the device certificate, and the bundle has none; this input was skipped: the input is empty"),
+    (empty_certificate, "check-failed", "CP107 {file} is named like a certificate but was skipped (the input is empty); the bundle has no device certificate (in "),
     (damage_base64, "pem", "{file}: line "),
-    (random_key, "missing", "{file}: target esp32-at needs the private key, and the bundle has none; this input was skipped: the input is binary"),
+    (random_key, "check-failed", "CP107 {file} is named like a private key but was skipped (the input is binary"),
     (neighbours_key, "check-failed", "CP101 the private key in "),
     (delete_key, "missing", "target esp32-at needs the private key, and the bundle has none"),
 ]

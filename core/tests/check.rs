@@ -133,6 +133,7 @@ fn cases() -> Vec<(&'static str, CheckOptions, &'static [&'static str])> {
         ("check/two-keys", o(), &["CP103"]),
         ("check/two-leaves", o(), &["CP104"]),
         ("check/no-key", o(), &["CP105"]),
+        ("check/empty-key-file", o(), &["CP105", "CP107"]),
         ("check/aws-json-id-mismatch", o(), &["CP106"]),
         ("check/no-root", o(), &["CP201"]),
         ("check/device-ca-as-root", o(), &["CP202"]),

@@ -126,7 +126,7 @@ G2=$TD/roots/DigiCert_Global_Root_G2.crt
 BALTIMORE=$TD/roots/Baltimore_CyberTrust_Root.crt
 
 # Every case folder listed in README.md is deleted and written again.
-CASES="key-mismatch-rsa key-mismatch-ec names-swapped two-keys two-leaves no-key aws-json-id-mismatch
+CASES="key-mismatch-rsa key-mismatch-ec names-swapped two-keys two-leaves no-key empty-key-file aws-json-id-mismatch
 no-root device-ca-as-root intermediate-as-root server-cert-as-root retired-verisign-root azure-baltimore
 not-yet-valid expired expiring-soon fresh-cert ec-key p384-key rsa4096-key rsa1024-key p521-key
 encrypted-key sha1-signed chain-wrong-order missing-intermediate bad-signature pss-signature root-in-client-chain
@@ -170,6 +170,9 @@ aws_leaf "$TMP/second.key" 20240101000000Z 20491231235959Z "$CK/two-leaves/secon
 case_folder two-leaves "$AWS_RSA_LEAF" "$AWS_RSA_KEY" "$ROOT1"
 cp "$AWS_RSA_LEAF" "$CK/no-key/certificate.pem.crt"
 cp "$ROOT1" "$CK/no-key/AmazonRootCA1.pem"
+cp "$AWS_RSA_LEAF" "$CK/empty-key-file/certificate.pem.crt"
+cp "$ROOT1" "$CK/empty-key-file/AmazonRootCA1.pem"
+: >"$CK/empty-key-file/private.pem.key"
 python3 - "$TD/aws-cli/create-keys-and-certificate.json" >"$CK/aws-json-id-mismatch/create-keys-and-certificate.json" <<'PYEOF'
 import json, sys
 doc = json.load(open(sys.argv[1], encoding="ascii"))

@@ -31,6 +31,12 @@ pub(super) const AWS_ID_MISMATCH: Code = Code::new(
     "the AWS CLI JSON's certificateId is not its certificate's",
 );
 
+pub(super) const DAMAGED_FILE: Code = Code::new(
+    "CP107",
+    Severity::Error,
+    "a file named like a certificate or key is empty or holds neither",
+);
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let bundle = ctx.bundle;
     let leaf = bundle.leaf().and_then(|i| i.certificate().map(|c| (i, c)));
@@ -76,6 +82,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     several_keys(ctx, out);
     several_leaves(ctx, out);
     swapped_names(ctx, out);
+    damaged_files(ctx, out);
     for note in bundle.notes() {
         if note.contains("the JSON's certificateId") {
             let path = ctx
@@ -171,12 +178,7 @@ fn swapped_names(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for path in ctx.input_paths() {
         let items = ctx.items_from(path);
         let name = file_name(path).to_ascii_lowercase();
-        let named_key = name.contains("private") || name.ends_with(".key");
-        let named_cert = !name.contains("key")
-            && (name.contains("certificate")
-                || name.contains("cert.")
-                || name.ends_with(".crt")
-                || name.ends_with(".cer"));
+        let (named_key, named_cert) = (named_like_key(&name), named_like_certificate(&name));
         let all_certs = items.iter().all(|i| i.certificate().is_some());
         let all_keys = items
             .iter()
@@ -195,6 +197,57 @@ fn swapped_names(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "rename the files after their content (certpack reads them by content, but module slots and tools that go by name put them in the wrong place: Quectel clientcert must get the certificate, clientkey the key)",
             )
             .in_path(path),
+        );
+    }
+}
+
+/// Whether a lowercase file name says private key (`<id>-private.pem.key`, `device.key`).
+fn named_like_key(name: &str) -> bool {
+    name.contains("private") || name.ends_with(".key")
+}
+
+/// Whether a lowercase file name says certificate (`<id>-certificate.pem.crt`, `cert.pem`, `ca.cer`).
+fn named_like_certificate(name: &str) -> bool {
+    !name.contains("key")
+        && (name.contains("certificate")
+            || name.contains("cert.")
+            || name.ends_with(".crt")
+            || name.ends_with(".cer"))
+}
+
+/// A folder's file that loading skipped (empty, binary junk, another format) although its name says certificate or
+/// key: a copy or download cut off or overwritten, usually the very item the bundle then lacks. An error, so that a
+/// factory batch stops that device rather than writing it without its certificate or key.
+fn damaged_files(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let bundle = ctx.bundle;
+    for skipped in bundle.skipped() {
+        let name = file_name(&skipped.input).to_ascii_lowercase();
+        let (key, certificate) = (named_like_key(&name), named_like_certificate(&name));
+        let credential = [".pem", ".der", ".p8", ".pk8"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        let what = match (key, certificate) {
+            (true, _) => "a private key",
+            (false, true) => "a certificate",
+            (false, false) if credential => "a certificate or key",
+            (false, false) => continue,
+        };
+        let lacks = match (key, certificate) {
+            (true, _) if bundle.key().is_none() => "; the bundle has no private key",
+            (false, true) if bundle.leaf().is_none() => "; the bundle has no device certificate",
+            _ => "",
+        };
+        out.push(
+            Finding::of(
+                DAMAGED_FILE,
+                format!(
+                    "{} is named like {what} but was skipped ({}){lacks}",
+                    file_name(&skipped.input),
+                    skipped.why
+                ),
+                "replace it with the file it should be (a copy or download was cut off or overwritten: copy or download it again); if it does not belong to the device, remove it",
+            )
+            .in_path(skipped.input.clone()),
         );
     }
 }

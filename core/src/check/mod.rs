@@ -90,6 +90,7 @@ pub const CODES: &[Code] = &[
     key::SEVERAL_LEAVES,
     key::NOT_CHECKED,
     key::AWS_ID_MISMATCH,
+    key::DAMAGED_FILE,
     roots::NO_ROOT,
     roots::DEVICE_CA_AS_ROOT,
     roots::INTERMEDIATE_AS_ROOT,

@@ -90,22 +90,7 @@ fn refuse_or_pack(
         .filter(|f| f.severity == Severity::Error)
         .collect();
     if !errors.is_empty() && !force {
-        let list: Vec<String> = errors
-            .iter()
-            .map(|f| format!("{} {}", f.code, f.message))
-            .collect();
-        return Err(Error::new(
-            ErrorKind::CheckFailed,
-            format!(
-                "nothing was written: the check found {} error{} for target {target}: {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                list.join("; ")
-            ),
-            format!(
-                "certpack check PATH... --target {target} shows the fix for each (docs/checks.md explains every code); to write anyway, force it (--force; force=True in Python; force: true in JS)"
-            ),
-        ));
+        return Err(refusal(target, &errors));
     }
     let mut artifacts = pack()?;
     for f in &errors {
@@ -158,4 +143,36 @@ pub fn pack_checked_wanted(
     refuse_or_pack(target.name(), findings, options.force, || {
         target.pack_wanted(checker.bundle(), params, wanted)
     })
+}
+
+/// The error for a refused pack: every error finding with the input it concerns; with one finding, its own fix.
+fn refusal(target: &str, errors: &[&Finding]) -> Error {
+    let force = "to write anyway, force it (--force; force=True in Python; force: true in JS)";
+    let list: Vec<String> = errors
+        .iter()
+        .map(|f| match &f.path {
+            Some(path) if !f.message.contains(path.as_str()) => {
+                format!("{} {} (in {path})", f.code, f.message)
+            }
+            _ => format!("{} {}", f.code, f.message),
+        })
+        .collect();
+    let message = format!(
+        "nothing was written: the check found {} error{} for target {target}: {}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        list.join("; ")
+    );
+    match errors {
+        [only] => Error::new(
+            ErrorKind::CheckFailed,
+            message,
+            format!("{}; {force}", only.hint),
+        ),
+        _ => Error::new(
+            ErrorKind::CheckFailed,
+            message,
+            format!("certpack check PATH... --target {target} shows the fix for each (docs/checks.md explains every code); {force}"),
+        ),
+    }
 }
