@@ -57,20 +57,20 @@ def key_file(dev: Path) -> Path:
     return next(dev.glob("*-private.pem.key"))
 
 
-def truncate_certificate(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def truncate_certificate(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = cert_file(dev)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path.name
 
 
-def empty_certificate(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def empty_certificate(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = cert_file(dev)
     path.write_bytes(b"")
     return path.name
 
 
-def damage_base64(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def damage_base64(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = cert_file(dev)
     lines = path.read_bytes().split(b"\n")
     line = 1 + rng.randrange(len(lines) - 4)  # a full base64 line inside the block
@@ -80,7 +80,7 @@ def damage_base64(dev: Path, source: Path, neighbour: Path, rng: random.Random) 
     return path.name
 
 
-def random_key(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def random_key(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = key_file(dev)
     # Binary junk: random bytes after a first byte that cannot start PEM, DER or a known container.
     size = path.stat().st_size
@@ -88,13 +88,13 @@ def random_key(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> 
     return path.name
 
 
-def neighbours_key(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def neighbours_key(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = key_file(dev)
     path.write_bytes(key_file(neighbour).read_bytes())
     return path.name
 
 
-def delete_key(dev: Path, source: Path, neighbour: Path, rng: random.Random) -> str:
+def delete_key(dev: Path, neighbour: Path, rng: random.Random) -> str:
     path = key_file(dev)
     path.unlink()
     return path.name
@@ -123,7 +123,7 @@ def corrupt(fleet: Path, source: Path, percent: float, seed: int) -> dict[str, t
         damage, kind, text = CORRUPTIONS[n % len(CORRUPTIONS)]
         name = devices[index]
         neighbour = source / devices[(index + 1) % len(devices)]
-        file = damage(fleet / name, source / name, neighbour, rng)
+        file = damage(fleet / name, neighbour, rng)
         damaged[name] = (damage.__name__.replace("_", " "), kind, text.format(file=file))
     return damaged
 
