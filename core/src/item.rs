@@ -173,7 +173,8 @@ pub(crate) fn classify(
     };
     if !label.is_empty() && !expected.contains(&label) {
         notes.push(format!(
-            "the block is labelled \"{label}\" but contains {}; it is used by its content",
+            "the block is labelled \"{}\" but contains {}; it is used by its content",
+            crate::input::pem::shown_label(label),
             describe(&content)
         ));
     }
@@ -196,7 +197,7 @@ fn unrecognised(label: &str, der: &[u8]) -> Error {
     let what = if label.is_empty() {
         "the DER data".to_string()
     } else {
-        format!("the \"{label}\" block")
+        format!("the \"{}\" block", crate::input::pem::shown_label(label))
     };
     // A labelled block that does not parse as what its label says is a damaged object of that kind.
     let damage = match label {

@@ -118,3 +118,27 @@ fn pack_all_2cc8fd4a_a_key_with_text_in_its_secret_is_not_found_in_readme() {
         }
     }
 }
+
+/// inspect_report: an AWS CLI JSON whose `certificateId` holds lines of the private key's base64 instead of an ID.
+/// The note about the mismatching ID quoted the field whole, so key material reached every report. A field that is
+/// not a certificate ID is now described by its length.
+#[test]
+fn inspect_report_697bb412_a_certificate_id_field_is_quoted_only_when_it_is_an_id() {
+    let bundle = load("inspect_report-697bb412.bin");
+    let scan = KeyScan::new(bundle.key().and_then(|k| k.private_key()).expect("key"));
+    let report = certpack::report::inspect(&bundle);
+    for out in [
+        report.to_text(),
+        report.to_json(),
+        api::inspect(&bundle).to_json(),
+        bundle.notes().join("\n"),
+    ] {
+        assert_eq!(scan.found_in(out.as_bytes()), None, "the key is in: {out}");
+    }
+    let note = bundle
+        .notes()
+        .iter()
+        .find(|n| n.contains("certificateId"))
+        .expect("a note about the certificateId");
+    assert!(note.contains("(not an ID: 1363 characters)"), "{note}");
+}

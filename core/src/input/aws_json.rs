@@ -71,6 +71,17 @@ fn json_string(raw: &str) -> Option<Zeroizing<String>> {
     Some(out)
 }
 
+/// `id` for a message: itself when it has the form of a certificate ID (64 hex digits), else only its length. The
+/// field is free text in a hand-edited JSON and may hold anything, a pasted key among others, which a note must
+/// never repeat.
+fn quoted_id(id: &str) -> String {
+    if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        id.to_string()
+    } else {
+        format!("(not an ID: {} characters)", id.chars().count())
+    }
+}
+
 fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
     (0..4).try_fold(0u32, |acc, _| Some(acc * 16 + chars.next()?.to_digit(16)?))
 }
@@ -169,7 +180,8 @@ pub(super) fn decode(name: &str, text: &str, options: &LoadOptions) -> Result<Lo
         if let Some(cert) = items.iter().find_map(|i| i.certificate()) {
             if !id.eq_ignore_ascii_case(&cert.aws_certificate_id()) {
                 notes.push(format!(
-                    "the JSON's certificateId {id} is not the SHA-256 of its certificatePem ({}); the JSON was edited or mixed up",
+                    "the JSON's certificateId {} is not the SHA-256 of its certificatePem ({}); the JSON was edited or mixed up",
+                    quoted_id(&id),
                     cert.aws_certificate_id()
                 ));
             }

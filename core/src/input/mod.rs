@@ -206,7 +206,7 @@ fn decode(
                 } else {
                     format!("{via}pem")
                 },
-                label: Some(block.label.clone()),
+                label: Some(pem::shown_label(&block.label).into_owned()),
                 line: Some(block.line),
                 index,
             };

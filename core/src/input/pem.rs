@@ -232,7 +232,10 @@ pub fn scan(text: &str) -> Result<ScannedText> {
         let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
             return Err(Error::new(
                 ErrorKind::Pem,
-                format!("the PEM block \"{label}\" has no matching \"{end_marker}\" line"),
+                format!(
+                    "the PEM block \"{shown}\" has no matching \"-----END {shown}-----\" line",
+                    shown = shown_label(&label)
+                ),
                 "the file is truncated or was pasted incompletely: copy the whole block, up to and including its END line",
             )
             .at(Location::Line(line)));
@@ -243,7 +246,8 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             return Err(Error::new(
                 ErrorKind::Pem,
                 format!(
-                    "the PEM block \"{label}\" has no END line before the next BEGIN line (line {})",
+                    "the PEM block \"{}\" has no END line before the next BEGIN line (line {})",
+                    shown_label(&label),
                     line_of(text, body_start + next)
                 ),
                 "a block lost its END line while copying: add the missing \"-----END ...-----\" line or download the original file again",
@@ -275,14 +279,7 @@ pub fn scan(text: &str) -> Result<ScannedText> {
 /// BEGIN/END line and must not be copied into notes, reports or logs.
 fn describe_stray(stray: &str) -> String {
     let first = stray.lines().next().unwrap_or_default().trim();
-    // Any run of 12 base64 characters may be key material (e.g. a key whose BEGIN line lost its dashes, so its
-    // first body line follows the label): such text is described, never quoted.
-    let longest_base64_run = first
-        .split(|c: char| !is_base64_char(c))
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    if longest_base64_run >= 12 {
+    if may_be_key_material(first) {
         "it holds base64, not shown: a block whose BEGIN or END line was lost?".to_string()
     } else {
         // Control characters (NUL padding, escape sequences) are shown escaped, not printed to the terminal.
@@ -292,6 +289,24 @@ fn describe_stray(stray: &str) -> String {
             .flat_map(char::escape_debug)
             .collect();
         format!("starts with \"{shown}\"")
+    }
+}
+
+/// Whether `text` holds a run of 12 base64 characters, which may be key material (e.g. a key whose BEGIN line lost
+/// its dashes, so its first body line follows the label): such text is described, never quoted. No PEM label has
+/// such a run ("CERTIFICATE" is 11 characters).
+fn may_be_key_material(text: &str) -> bool {
+    text.split(|c: char| !is_base64_char(c))
+        .any(|run| run.len() >= 12)
+}
+
+/// A PEM label as messages and reports show it: itself, unless it may be key material (a damaged or forged BEGIN
+/// line), which is never copied into notes, errors or reports.
+pub(crate) fn shown_label(label: &str) -> std::borrow::Cow<'_, str> {
+    if may_be_key_material(label) {
+        "<base64, not shown>".into()
+    } else {
+        label.into()
     }
 }
 
@@ -320,7 +335,7 @@ fn decode_body(
                     let at = line_of(text, offset + raw_line.find(line).unwrap_or(0) + i);
                     return Err(Error::new(
                         ErrorKind::Pem,
-                        format!("the \"{label}\" block contains the character {c:?}, which is not base64"),
+                        format!("the \"{}\" block contains the character {c:?}, which is not base64", shown_label(label)),
                         "the text was altered (curly quotes, ellipsis or markup from a web page or chat): download the original file again",
                     )
                     .at(Location::Line(at)));
@@ -332,7 +347,7 @@ fn decode_body(
     if b64.is_empty() {
         return Err(Error::new(
             ErrorKind::Pem,
-            format!("the \"{label}\" block is empty"),
+            format!("the \"{}\" block is empty", shown_label(label)),
             "copy the whole block, including the base64 lines between BEGIN and END",
         )
         .at(Location::Line(line_of(text, body_offset))));
@@ -343,7 +358,8 @@ fn decode_body(
         Error::new(
             ErrorKind::Pem,
             format!(
-                "the base64 body of the \"{label}\" block does not decode ({} characters; a multiple of 4 with '=' padding is expected)",
+                "the base64 body of the \"{}\" block does not decode ({} characters; a multiple of 4 with '=' padding is expected)",
+                shown_label(label),
                 b64.len()
             ),
             "the block is truncated or lines were lost while copying: download the original file again",
@@ -417,7 +433,8 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         || lines.iter().any(|l| l.trim().contains(' '))
     {
         notes.push(format!(
-            "the \"{label}\" block at line {line} was flattened (header, body and footer not on lines of their own, or spaces for line breaks); it was re-wrapped"
+            "the \"{}\" block at line {line} was flattened (header, body and footer not on lines of their own, or spaces for line breaks); it was re-wrapped",
+            shown_label(label)
         ));
     }
     if body
@@ -425,7 +442,8 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         .any(|l| l != l.trim_end_matches([' ', '\t']) || l.starts_with([' ', '\t']))
     {
         notes.push(format!(
-            "the \"{label}\" block at line {line} has leading or trailing whitespace on its lines; it was removed"
+            "the \"{}\" block at line {line} has leading or trailing whitespace on its lines; it was removed",
+            shown_label(label)
         ));
     }
     let widths_ok = lines
@@ -434,7 +452,8 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         .all(|(i, l)| l.trim().len() == 64 || (i + 1 == lines.len() && l.trim().len() <= 64));
     if !widths_ok {
         notes.push(format!(
-            "the \"{label}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64"
+            "the \"{}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64",
+            shown_label(label)
         ));
     }
 }
@@ -534,5 +553,38 @@ mod tests {
             Some(5)
         );
         assert_eq!(find_end("\nAB\n", "-----END X-----"), None);
+    }
+
+    #[test]
+    fn labels_are_shown_unless_they_hold_base64() {
+        for label in [
+            "CERTIFICATE",
+            "TRUSTED CERTIFICATE",
+            "ENCRYPTED PRIVATE KEY",
+            "OPENSSH PRIVATE KEY",
+            "X509 CRL",
+        ] {
+            assert_eq!(shown_label(label), label);
+        }
+        assert_eq!(shown_label("MIIEowIBAAKCAQEAuK8r"), "<base64, not shown>");
+    }
+
+    /// A BEGIN line whose label is a key's first base64 line: no note or error repeats it.
+    #[test]
+    fn a_label_of_base64_is_not_repeated() {
+        let secret = "MIIEowIBAAKCAQEAuK8rwh/eKTEYeTtzB+CqPchi";
+        for body in ["\nAAAA\n", "\n\n", "\nA&A\n", "\nAAAA AAA\n", " AAAA "] {
+            let text = format!("-----BEGIN {secret}-----{body}-----END {secret}-----\n");
+            let said = match scan(&text) {
+                Ok(scanned) => scanned.notes.join("\n"),
+                Err(e) => format!("{} {}", e.message(), e.hint()),
+            };
+            assert!(!said.contains("uK8rwh"), "{body:?}: {said}");
+        }
+        let text = format!("-----BEGIN {secret}-----\nAAAA\n");
+        let Err(e) = scan(&text) else {
+            panic!("a block without its END line is an error")
+        };
+        assert!(!e.message().contains("uK8rwh"), "{}", e.message());
     }
 }
