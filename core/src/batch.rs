@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -276,18 +277,54 @@ pub fn run(
     options: &BatchOptions,
     progress: &(dyn Fn(&DeviceResult) + Sync),
 ) -> Result<Summary> {
+    // Never stopped, so every device has its result.
+    let results = run_devices(devices, options, progress, &|| true)?;
+    finish(results.into_iter().flatten().collect(), options)
+}
+
+/// [`run`], stopping early once `stop` is set (a binding's Ctrl-C): devices not started by then are left alone,
+/// those under way finish, so each device folder is complete or absent as after a killed run, and no summary is
+/// written. `None` when the run stopped before its last device; running it again does the rest and keeps the
+/// complete folders.
+pub fn run_until(
+    devices: &[Device],
+    options: &BatchOptions,
+    progress: &(dyn Fn(&DeviceResult) + Sync),
+    stop: &AtomicBool,
+) -> Result<Option<Summary>> {
+    let go_on = || !stop.load(Ordering::Relaxed);
+    let results = run_devices(devices, options, progress, &go_on)?;
+    match results.into_iter().collect::<Option<Vec<_>>>() {
+        Some(devices) => finish(devices, options).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Each device's result in fleet order; `None` for a device not started because `go_on` said no.
+fn run_devices(
+    devices: &[Device],
+    options: &BatchOptions,
+    progress: &(dyn Fn(&DeviceResult) + Sync),
+    go_on: &(dyn Fn() -> bool + Sync),
+) -> Result<Vec<Option<DeviceResult>>> {
     check_options(options)?;
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     let out = OutFolder::scan(&options.out_dir)?;
-    let devices: Vec<DeviceResult> = devices
+    Ok(devices
         .par_iter()
         .map(|d| {
-            let result = run_device(d, options, &out);
-            progress(&result);
-            result
+            go_on().then(|| {
+                let result = run_device(d, options, &out);
+                progress(&result);
+                result
+            })
         })
-        .collect();
+        .collect())
+}
+
+/// Count the results and write the summary files.
+fn finish(devices: Vec<DeviceResult>, options: &BatchOptions) -> Result<Summary> {
     let count = |s: Status| devices.iter().filter(|d| d.status == s).count();
     let summary = Summary {
         written: count(Status::Written),

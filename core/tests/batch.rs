@@ -175,6 +175,60 @@ fn leftovers_of_an_interrupted_run_are_removed() {
     let _ = fs::remove_dir_all(&root);
 }
 
+/// A run stopped from outside (a binding's Ctrl-C) starts no device after the stop, leaves every device folder it
+/// wrote complete, writes no summary, and the next run keeps those folders and does the rest.
+#[test]
+fn a_stopped_run_leaves_complete_folders_and_the_next_run_finishes() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let root = scratch("stopped");
+    let fleet = fleet(&root, 40, &[]);
+    let devices = batch::discover(&fleet).unwrap();
+    let full = root.join("full");
+    batch::run(&devices, &options(&full), &|_| {}).unwrap();
+
+    let out = root.join("out");
+    let stop = AtomicBool::new(true);
+    let stopped = batch::run_until(&devices, &options(&out), &|_| {}, &stop).unwrap();
+    assert!(stopped.is_none(), "stopped before the first device");
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 0, "nothing written");
+
+    let stop = AtomicBool::new(false);
+    let done = AtomicUsize::new(0);
+    let stop_after_three = |_: &batch::DeviceResult| {
+        if done.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+            stop.store(true, Ordering::SeqCst);
+        }
+    };
+    let stopped = batch::run_until(&devices, &options(&out), &stop_after_three, &stop).unwrap();
+    assert!(stopped.is_none());
+    let finished = done.load(Ordering::SeqCst);
+    assert!(
+        (3..devices.len()).contains(&finished),
+        "{finished} devices ran"
+    );
+    let folders: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders.len(), finished, "{folders:?}");
+    for name in &folders {
+        assert_eq!(tree(&out.join(name)), tree(&full.join(name)), "{name}");
+    }
+
+    let summary = batch::run(&devices, &options(&out), &|_| {}).unwrap();
+    assert_eq!(summary.unchanged, finished);
+    assert_eq!(summary.written, devices.len() - finished);
+    // Every device folder as a run that was never stopped writes it (the summaries differ in each status).
+    let devices_only = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        tree(dir)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with("summary."))
+            .collect()
+    };
+    assert_eq!(devices_only(&out), devices_only(&full));
+    let _ = fs::remove_dir_all(&root);
+}
+
 #[test]
 fn csv_and_jsonl_manifests() {
     let root = scratch("manifest");

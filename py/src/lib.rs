@@ -6,6 +6,8 @@
 use std::ffi::CString;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 use certpack::api::{self, CheckRequest, PackOptions};
 use certpack::batch::BatchOptions;
@@ -347,7 +349,8 @@ fn write_files(
 }
 
 /// Run a fleet batch (docs/batch.md) with the worker threads of the core and the GIL released; returns the
-/// summary as JSON.
+/// summary as JSON. Ctrl-C (or any exception a signal handler raises) stops it: devices under way finish, no other
+/// starts, no summary is written, and the exception is raised; running the batch again does the rest.
 #[pyfunction]
 #[pyo3(signature = (fleet, targets, out_dir, params, force, passphrase=None, now=None, files=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
@@ -362,13 +365,49 @@ fn batch(
     now: Option<i64>,
     files: Vec<String>,
 ) -> PyResult<String> {
-    detached(py, || {
-        let devices = certpack::batch::discover(&fleet)?;
-        let options = BatchOptions {
-            out_dir,
-            ..batch_options(targets, params, force, passphrase, now, files)
-        };
-        certpack::batch::run(&devices, &options, &|_| {}).map(|summary| summary.to_json())
+    let devices = detached(py, || certpack::batch::discover(&fleet))?;
+    let options = BatchOptions {
+        out_dir,
+        ..batch_options(targets, params, force, passphrase, now, files)
+    };
+    let stop = AtomicBool::new(false);
+    let (done, mut outcome) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let run = || certpack::batch::run_until(&devices, &options, &|_| {}, &stop);
+            // The receiver waits until this is sent, so it cannot have gone.
+            let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(run)));
+        });
+        // Python runs signal handlers on its main thread only: wait here with the GIL released and look for one
+        // every 50 ms (the receiver goes into the wait and comes back, as a borrowed one could not).
+        let mut interrupted = None;
+        loop {
+            let received;
+            (outcome, received) = py.detach(move || {
+                let received = outcome.recv_timeout(std::time::Duration::from_millis(50));
+                (outcome, received)
+            });
+            match received {
+                Ok(result) => {
+                    if let Some(err) = interrupted {
+                        return Err(err);
+                    }
+                    return match settle(py, result)? {
+                        Some(summary) => Ok(summary.to_json()),
+                        None => Err(internal_error(py)),
+                    };
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if interrupted.is_none() {
+                        if let Err(err) = py.check_signals() {
+                            stop.store(true, Ordering::Relaxed);
+                            interrupted = Some(err);
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(internal_error(py)),
+            }
+        }
     })
 }
 

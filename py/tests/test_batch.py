@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
+import os
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import certpack
@@ -43,6 +47,40 @@ def test_batch_matches_cli(tmp_path: Path, cli: Path) -> None:
         assert py_tree[name] == cli_tree[name], name
     again = certpack.batch(fleet, ["der", "esp32-at"], tmp_path / "py")
     assert (again.written, again.unchanged, again.failed) == (0, 3, 1)
+
+
+def test_ctrl_c_stops_a_batch_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    """Ctrl-C during certpack.batch raises KeyboardInterrupt soon, leaves only complete device folders and no
+    summary, and the next run keeps those folders and writes the rest."""
+    n = 1000
+    fleet = tmp_path / "fleet"
+    for i in range(n):
+        device = fleet / f"dev-{i:04}"
+        device.mkdir(parents=True)
+        for f in (TD / "aws/ec").iterdir():
+            os.link(f, device / f.name)
+    out = tmp_path / "out"
+
+    def interrupt_once_a_device_is_written() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()):
+                break
+            time.sleep(0.001)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_once_a_device_is_written, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        certpack.batch(fleet, ["der", "esp32-at"], out)
+    entries = sorted(p.name for p in out.iterdir())
+    assert "summary.json" not in entries and "summary.csv" not in entries
+    assert not [e for e in entries if e.startswith(".")], "no temporary folder is left"
+    assert 0 < len(entries) < n, f"{len(entries)} devices written before the stop"
+    complete = _tree(tmp_path / "out")
+    summary = certpack.batch(fleet, ["der", "esp32-at"], out)
+    assert (summary.unchanged, summary.written, summary.failed) == (len(entries), n - len(entries), 0)
+    after = _tree(out)
+    assert all(after[name] == data for name, data in complete.items())
 
 
 def test_batch_files_selects_outputs_like_cli(tmp_path: Path, cli: Path) -> None:

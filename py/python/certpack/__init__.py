@@ -578,6 +578,10 @@ def batch(
 
     ``files`` writes only the outputs matching one of the patterns (``"<target>/<file>"`` or a bare file name,
     ``*`` and ``?`` as in the shell), like ``certpack batch --files``; by default every file is written.
+
+    Ctrl-C stops the batch: devices under way finish, no other starts, no summary is written and
+    ``KeyboardInterrupt`` is raised. Every device folder written is complete; calling ``batch`` again keeps them
+    and writes the rest.
     """
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
