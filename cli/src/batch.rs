@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use certpack::batch::{self, BatchOptions, Status};
@@ -60,8 +62,24 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         bar.inc(1);
     };
     let pool = rayon_pool(args.jobs)?;
-    let summary = pool.install(|| batch::run(&devices, &options, &progress))?;
+    let stop = stop_on_signals()?;
+    let finished = AtomicUsize::new(0);
+    let progress = |r: &batch::DeviceResult| {
+        finished.fetch_add(1, Ordering::Relaxed);
+        progress(r);
+    };
+    let summary = pool.install(|| batch::run_until(&devices, &options, &progress, &stop))?;
     bar.finish_and_clear();
+    let Some(summary) = summary else {
+        eprintln!(
+            "stopped after {} of {} devices: their folders in {} are complete, the others were not started and no \
+             summary was written; run the same command again to finish (it keeps the complete folders)",
+            finished.load(Ordering::Relaxed),
+            devices.len(),
+            options.out_dir.display()
+        );
+        return Ok(ExitCode::from(STOPPED));
+    };
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{} devices: {} written, {} unchanged, {} failed in {:.2} s ({:.0} devices/s); summary in {}",
@@ -94,6 +112,31 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const STOPPED: u8 = 130;
+
+/// A flag that Ctrl-C or SIGTERM sets, so the batch starts no more devices and lets those under way finish; a second
+/// signal ends the process at once, as a killed run (folders complete or absent, the temporary ones removed by the
+/// next run).
+fn stop_on_signals() -> certpack::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // The conditional shutdown first: it sees the flag the first signal set only from the second one on.
+        flag::register_conditional_shutdown(signal, i32::from(STOPPED), Arc::clone(&stop))
+            .and_then(|_| flag::register(signal, Arc::clone(&stop)))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot handle Ctrl-C ({e})"),
+                    "run the batch from a shell that lets programs handle signals",
+                )
+            })?;
+    }
+    Ok(stop)
 }
 
 fn rayon_pool(jobs: Option<usize>) -> certpack::Result<rayon::ThreadPool> {

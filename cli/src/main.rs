@@ -35,7 +35,8 @@ Exit codes:
   0 success (check: no error; warnings and infos are printed)   2 usage error   3 bad input
   4 target/parameter error   5 output refused (exists, or would overwrite an input)
   6 check found errors (check --strict: errors or warnings; pack: refused, nothing written)
-  7 batch: some devices failed (the others are complete; see summary.csv)";
+  7 batch: some devices failed (the others are complete; see summary.csv)
+  130 batch stopped by Ctrl-C (complete folders kept; run the same command again to finish)";
 
 #[derive(Parser)]
 #[command(name = "certpack", version, about = "Turn AWS IoT / Azure IoT Hub certificate bundles into what devices and modules expect, and check them first.", after_help = EXAMPLES)]

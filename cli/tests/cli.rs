@@ -314,3 +314,95 @@ fn batch_reads_the_passphrase_from_a_file_or_the_environment() {
     assert_eq!(both.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Ctrl-C stops a batch between devices: exit 130 with a message that says what to do, only complete device
+/// folders and no summary; the same command again keeps them and writes the rest.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_batch_between_devices() {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    let root = temp_dir("batch-ctrl-c");
+    let fleet = root.join("fleet");
+    let n = 300;
+    for i in 0..n {
+        let device = fleet.join(format!("dev-{i:04}"));
+        std::fs::create_dir_all(&device).unwrap();
+        for f in std::fs::read_dir(td("aws/ec")).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::hard_link(&f, device.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = root.join("out");
+    let batch = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certpack"));
+        cmd.args([
+            "batch",
+            fleet.to_str().unwrap(),
+            "-t",
+            "der",
+            "-t",
+            "esp32-at",
+            "-o",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    let device_folders = |dir: &Path| -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("dev-")
+                })
+                .count()
+        })
+    };
+    let child = batch().spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while device_folders(&out) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let stopped = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(130), "{stderr}");
+    let written = device_folders(&out);
+    assert!(
+        (1..n).contains(&written),
+        "{written} devices written: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("stopped after {written} of {n} devices"))
+            && stderr.contains("run the same command again"),
+        "{stderr}"
+    );
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| n.starts_with("dev-")),
+        "no summary, no temporary folder: {names:?}"
+    );
+    let again = batch().output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{n} devices: {} written, {written} unchanged, 0 failed",
+            n - written
+        )),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
