@@ -765,14 +765,17 @@ impl<'a> FilePattern<'a> {
     fn matches(self, file: &str) -> bool {
         match self {
             FilePattern::Name(pattern) => {
-                let name = file.rsplit('/').next().unwrap_or(file);
+                let name = file.rsplit_once('/').map_or(file, |(_, name)| name);
                 wildcard(pattern.as_bytes(), name.as_bytes())
             }
             FilePattern::Path(rest) => {
-                let (mut parts, mut path) = (rest.split('/'), file.split('/'));
+                // Split as bytes: `str::split` sets up a searcher per call, and this runs per file per pattern.
+                let slash = |b: &u8| *b == b'/';
+                let (mut parts, mut path) =
+                    (rest.as_bytes().split(slash), file.as_bytes().split(slash));
                 loop {
                     match (parts.next(), path.next()) {
-                        (Some(p), Some(c)) if wildcard(p.as_bytes(), c.as_bytes()) => {}
+                        (Some(p), Some(c)) if wildcard(p, c) => {}
                         (None, None) => return true,
                         _ => return false,
                     }
