@@ -55,7 +55,9 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         ProgressBar::hidden()
     };
     let started = Instant::now();
+    let finished = AtomicUsize::new(0);
     let progress = |r: &batch::DeviceResult| {
+        finished.fetch_add(1, Ordering::Relaxed);
         if r.status == Status::Failed {
             bar.set_message(format!("failed: {}", r.device));
         }
@@ -63,11 +65,6 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
     };
     let pool = rayon_pool(args.jobs)?;
     let stop = stop_on_signals()?;
-    let finished = AtomicUsize::new(0);
-    let progress = |r: &batch::DeviceResult| {
-        finished.fetch_add(1, Ordering::Relaxed);
-        progress(r);
-    };
     let summary = pool.install(|| batch::run_until(&devices, &options, &progress, &stop))?;
     bar.finish_and_clear();
     let Some(summary) = summary else {

@@ -76,7 +76,7 @@ def test_ctrl_c_stops_a_batch_and_a_rerun_finishes_it(tmp_path: Path) -> None:
     assert "summary.json" not in entries and "summary.csv" not in entries
     assert not [e for e in entries if e.startswith(".")], "no temporary folder is left"
     assert 0 < len(entries) < n, f"{len(entries)} devices written before the stop"
-    complete = _tree(tmp_path / "out")
+    complete = _tree(out)
     summary = certpack.batch(fleet, ["der", "esp32-at"], out)
     assert (summary.unchanged, summary.written, summary.failed) == (len(entries), n - len(entries), 0)
     after = _tree(out)

@@ -229,13 +229,12 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             pos = end;
             continue;
         }
+        // Past the common case, the label goes into messages: as they may show it.
+        let shown = shown_label(&label);
         let Some(rel_end) = find_end(&text[body_start..], &end_marker) else {
             return Err(Error::new(
                 ErrorKind::Pem,
-                format!(
-                    "the PEM block \"{shown}\" has no matching \"-----END {shown}-----\" line",
-                    shown = shown_label(&label)
-                ),
+                format!("the PEM block \"{shown}\" has no matching \"-----END {shown}-----\" line"),
                 "the file is truncated or was pasted incompletely: copy the whole block, up to and including its END line",
             )
             .at(Location::Line(line)));
@@ -246,16 +245,15 @@ pub fn scan(text: &str) -> Result<ScannedText> {
             return Err(Error::new(
                 ErrorKind::Pem,
                 format!(
-                    "the PEM block \"{}\" has no END line before the next BEGIN line (line {})",
-                    shown_label(&label),
+                    "the PEM block \"{shown}\" has no END line before the next BEGIN line (line {})",
                     line_of(text, body_start + next)
                 ),
                 "a block lost its END line while copying: add the missing \"-----END ...-----\" line or download the original file again",
             )
             .at(Location::Line(line)));
         }
-        let (der, headers) = decode_body(body, &label, text, body_start)?;
-        check_layout(body, &label, line, &mut notes);
+        let (der, headers) = decode_body(body, &shown, text, body_start)?;
+        check_layout(body, &shown, line, &mut notes);
         blocks.push(PemBlock {
             label,
             der,
@@ -310,7 +308,8 @@ pub(crate) fn shown_label(label: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Decode the base64 body of one block; RFC 1421 headers (`Proc-Type: ...`) are returned separately.
+/// Decode the base64 body of one block; RFC 1421 headers (`Proc-Type: ...`) are returned separately. `label` is
+/// for messages, as [`shown_label`] gives it.
 fn decode_body(
     body: &str,
     label: &str,
@@ -335,7 +334,7 @@ fn decode_body(
                     let at = line_of(text, offset + raw_line.find(line).unwrap_or(0) + i);
                     return Err(Error::new(
                         ErrorKind::Pem,
-                        format!("the \"{}\" block contains the character {c:?}, which is not base64", shown_label(label)),
+                        format!("the \"{label}\" block contains the character {c:?}, which is not base64"),
                         "the text was altered (curly quotes, ellipsis or markup from a web page or chat): download the original file again",
                     )
                     .at(Location::Line(at)));
@@ -347,7 +346,7 @@ fn decode_body(
     if b64.is_empty() {
         return Err(Error::new(
             ErrorKind::Pem,
-            format!("the \"{}\" block is empty", shown_label(label)),
+            format!("the \"{label}\" block is empty"),
             "copy the whole block, including the base64 lines between BEGIN and END",
         )
         .at(Location::Line(line_of(text, body_offset))));
@@ -358,8 +357,7 @@ fn decode_body(
         Error::new(
             ErrorKind::Pem,
             format!(
-                "the base64 body of the \"{}\" block does not decode ({} characters; a multiple of 4 with '=' padding is expected)",
-                shown_label(label),
+                "the base64 body of the \"{label}\" block does not decode ({} characters; a multiple of 4 with '=' padding is expected)",
                 b64.len()
             ),
             "the block is truncated or lines were lost while copying: download the original file again",
@@ -414,7 +412,8 @@ fn is_standard_layout(body: &[u8]) -> bool {
     true
 }
 
-/// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns.
+/// Record non-standard layout: flattened PEM, trailing whitespace, lines not 64 columns. `label` is for messages, as
+/// [`shown_label`] gives it.
 fn check_layout(body: &str, label: &str, line: usize, notes: &mut Vec<String>) {
     if !is_standard_layout(body.as_bytes()) {
         check_layout_general(body, label, line, notes);
@@ -433,8 +432,7 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         || lines.iter().any(|l| l.trim().contains(' '))
     {
         notes.push(format!(
-            "the \"{}\" block at line {line} was flattened (header, body and footer not on lines of their own, or spaces for line breaks); it was re-wrapped",
-            shown_label(label)
+            "the \"{label}\" block at line {line} was flattened (header, body and footer not on lines of their own, or spaces for line breaks); it was re-wrapped"
         ));
     }
     if body
@@ -442,8 +440,7 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         .any(|l| l != l.trim_end_matches([' ', '\t']) || l.starts_with([' ', '\t']))
     {
         notes.push(format!(
-            "the \"{}\" block at line {line} has leading or trailing whitespace on its lines; it was removed",
-            shown_label(label)
+            "the \"{label}\" block at line {line} has leading or trailing whitespace on its lines; it was removed"
         ));
     }
     let widths_ok = lines
@@ -452,8 +449,7 @@ fn check_layout_general(body: &str, label: &str, line: usize, notes: &mut Vec<St
         .all(|(i, l)| l.trim().len() == 64 || (i + 1 == lines.len() && l.trim().len() <= 64));
     if !widths_ok {
         notes.push(format!(
-            "the \"{}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64",
-            shown_label(label)
+            "the \"{label}\" block at line {line} has base64 lines that are not 64 columns wide; outputs are re-wrapped at 64"
         ));
     }
 }
