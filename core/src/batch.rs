@@ -556,7 +556,8 @@ fn pack_outputs(
 ) -> Result<Packed> {
     let bundle = Bundle::load(inputs, &options.load)?;
     let leaf = bundle.leaf().and_then(|l| l.certificate());
-    let checker = check::Checker::new(&bundle);
+    // The summary keeps the codes alone: the checks decide without writing their texts.
+    let checker = check::Checker::codes_only(&bundle);
     let mut findings = Vec::new();
     let mut packed = Vec::new();
     let pack_options = PackOptions {

@@ -155,6 +155,42 @@ fn bad_devices_are_reported_and_others_complete() {
     let _ = fs::remove_dir_all(&root);
 }
 
+/// A device the check refuses fails with the explanation a single checked pack gives (the batch checks with codes
+/// only and runs the checks again with their texts when it refuses); forced, it is written and its error code is
+/// in the summary.
+#[test]
+fn a_device_the_check_refuses_is_explained_in_full() {
+    let root = scratch("refused");
+    let fleet = root.join("fleet");
+    copy_dir(&td("aws/rsa"), &fleet.join("dev-0000"));
+    copy_dir(&td("check/key-mismatch-rsa"), &fleet.join("dev-0001"));
+    let devices = batch::discover(&fleet).unwrap();
+    let summary = batch::run(&devices, &options(&root.join("out")), &|_| {}).unwrap();
+    assert_eq!((summary.written, summary.failed), (1, 1));
+    let refused = &summary.devices[1];
+    assert_eq!(refused.error_kind, Some("check-failed"));
+    let bundle =
+        certpack::Bundle::load_paths(&[fleet.join("dev-0001")], &Default::default()).unwrap();
+    let single = certpack::check::pack_checked(&bundle, "der", &Params::new(), &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(refused.error.as_deref(), Some(single.as_str()));
+    assert!(
+        single.contains("CP101 the private key in") && single.contains("does not belong"),
+        "{single}"
+    );
+
+    let forced = BatchOptions {
+        force: true,
+        ..options(&root.join("forced"))
+    };
+    let summary = batch::run(&devices, &forced, &|_| {}).unwrap();
+    assert_eq!((summary.written, summary.failed), (2, 0));
+    assert_eq!(summary.devices[1].findings, ["CP101"]);
+    assert!(summary.devices[0].findings.is_empty());
+    let _ = fs::remove_dir_all(&root);
+}
+
 #[test]
 fn leftovers_of_an_interrupted_run_are_removed() {
     let root = scratch("leftover");

@@ -46,6 +46,19 @@ fn codes(bundle: &Bundle, options: &CheckOptions) -> (BTreeSet<&'static str>, Ve
         assert_eq!(f.severity, code.severity, "{f:?}");
         assert!(!f.message.is_empty() && !f.hint.is_empty(), "{f:?}");
     }
+    // Checking with codes only decides the same, and says nothing.
+    let bare = check::Checker::codes_only(bundle).run(options);
+    let decided = |f: &Finding| (f.code, f.severity);
+    assert_eq!(
+        bare.iter().map(decided).collect::<Vec<_>>(),
+        findings.iter().map(decided).collect::<Vec<_>>()
+    );
+    for f in &bare {
+        assert!(
+            f.message.is_empty() && f.hint.is_empty() && f.path.is_none(),
+            "{f:?}"
+        );
+    }
     (findings.iter().map(|f| f.code).collect(), findings)
 }
 

@@ -75,23 +75,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .and_then(|k| k.private_key().map(|p| (k, p)))
     {
         if key.1.form() == KeyForm::EncryptedPkcs8 {
-            let why = match ctx.capabilities {
-                Some(c) if c.no_encrypted_keys => format!(
-                    "{} cannot decrypt keys, so ",
-                    ctx.target_name().unwrap_or("the target")
-                ),
-                _ => String::new(),
-            };
-            out.push(
-                Finding::of(
-                    WAS_ENCRYPTED,
+            out.push(ctx.finding(WAS_ENCRYPTED, |f| {
+                let why = match ctx.capabilities {
+                    Some(c) if c.no_encrypted_keys => format!(
+                        "{} cannot decrypt keys, so ",
+                        ctx.target_name().unwrap_or("the target")
+                    ),
+                    _ => String::new(),
+                };
+                f.says(
                     format!(
                         "the private key was given encrypted (ENCRYPTED PRIVATE KEY); {why}every file certpack writes holds it decrypted"
                     ),
                     "treat the outputs marked secret like the key itself: do not commit them, delete them after flashing",
                 )
-                .in_path(key.0.origin.path.clone()),
-            );
+                .in_path(key.0.origin.path.clone())
+            }));
         }
     }
     // The server root: the device verifies the server's chain with it.
@@ -105,52 +104,48 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         if let Some(name) = weak_hash(&cert.x509().signature_algorithm.oid) {
-            out.push(
-                Finding::of(
-                    WEAK_SIGNATURE,
+            out.push(ctx.finding(WEAK_SIGNATURE, |f| {
+                f.says(
                     format!(
                         "{} is signed with {name}: AWS IoT accepts SHA-256/384/512 signatures only, mbedTLS's default certificate profile rejects SHA-1, and certpack does not verify it",
                         ctx.describe(item)
                     ),
                     "issue the certificate again with SHA-256 (openssl ... -sha256; AWS and Azure CAs do so by default)",
                 )
-                .in_path(item.origin.path.clone()),
-            );
+                .in_path(item.origin.path.clone())
+            }));
         }
     }
 }
 
 fn device_key(ctx: &Context<'_>, item: &Item, algorithm: &KeyAlgorithm, out: &mut Vec<Finding>) {
-    let unusual = match algorithm {
-        KeyAlgorithm::Ec {
-            curve: Curve::P256 | Curve::P384,
-        }
-        | KeyAlgorithm::Rsa { .. } => None,
-        KeyAlgorithm::Ec { curve } => Some(format!("an EC key on {curve}")),
-        KeyAlgorithm::Ed25519 => Some("an Ed25519 key".to_string()),
-        KeyAlgorithm::Other { oid } => Some(format!("a key of algorithm {oid}")),
-    };
-    if let Some(what) = unusual {
-        out.push(
-            Finding::of(
-                UNUSUAL_ALGORITHM,
-                format!("the device has {what}: AWS IoT, Azure IoT Hub and most embedded TLS stacks (mbedTLS builds, BearSSL, modem firmware) accept RSA 2048 or EC P-256 device keys"),
+    let unusual = |what: &dyn Fn() -> String| {
+        ctx.finding(UNUSUAL_ALGORITHM, |f| {
+            f.says(
+                format!("the device has {}: AWS IoT, Azure IoT Hub and most embedded TLS stacks (mbedTLS builds, BearSSL, modem firmware) accept RSA 2048 or EC P-256 device keys", what()),
                 "create the device key as EC P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256) or RSA 2048, and a certificate for it",
             )
-            .in_path(item.origin.path.clone()),
-        );
-    }
-    if let KeyAlgorithm::Rsa { bits } = algorithm {
-        if *bits < 2048 {
-            out.push(
-                Finding::of(
-                    RSA_TOO_SMALL,
-                    format!("the device key is RSA {bits}: AWS IoT refuses to register it ('The key in the certificate is not valid') and 2048 bits is the minimum for device keys"),
-                    "create an RSA 2048 (or EC P-256) key and a certificate for it",
-                )
-                .in_path(item.origin.path.clone()),
-            );
+            .in_path(item.origin.path.clone())
+        })
+    };
+    match algorithm {
+        KeyAlgorithm::Ec {
+            curve: Curve::P256 | Curve::P384,
+        } => {}
+        KeyAlgorithm::Rsa { bits } => {
+            if *bits < 2048 {
+                out.push(ctx.finding(RSA_TOO_SMALL, |f| {
+                    f.says(
+                        format!("the device key is RSA {bits}: AWS IoT refuses to register it ('The key in the certificate is not valid') and 2048 bits is the minimum for device keys"),
+                        "create an RSA 2048 (or EC P-256) key and a certificate for it",
+                    )
+                    .in_path(item.origin.path.clone())
+                }));
+            }
         }
+        KeyAlgorithm::Ec { curve } => out.push(unusual(&|| format!("an EC key on {curve}"))),
+        KeyAlgorithm::Ed25519 => out.push(unusual(&|| "an Ed25519 key".to_string())),
+        KeyAlgorithm::Other { oid } => out.push(unusual(&|| format!("a key of algorithm {oid}"))),
     }
     target_limits(ctx, item, algorithm, out);
 }
@@ -160,66 +155,54 @@ fn target_limits(ctx: &Context<'_>, item: &Item, algorithm: &KeyAlgorithm, out: 
     let Some(caps) = ctx.capabilities else {
         return;
     };
-    let target = ctx.target_name().unwrap_or("the target");
-    let is_root = item.certificate().is_some() && !ctx.is_leaf(item);
-    let what = if is_root {
-        format!("the server root {}", ctx.describe(item))
-    } else {
-        "the device key".to_string()
-    };
-    let path = item.origin.path.clone();
-    match algorithm {
-        KeyAlgorithm::Ec { curve } if caps.rsa_only => {
-            let hint = if is_root {
-                "ship an RSA root instead: AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure".to_string()
-            } else {
-                "create an RSA 2048 key and certificate for this device (AWS: aws iot create-keys-and-certificate gives RSA 2048), or choose a target whose TLS stack supports EC".to_string()
-            };
-            out.push(
-                Finding::of(
-                    EC_ON_RSA_ONLY,
-                    format!("{what} is EC {curve}, but {target}'s TLS stack is RSA-only (mbedTLS -0x3C80 PK_UNKNOWN_PK_ALG)"),
-                    hint,
-                )
-                .in_path(path),
-            );
-        }
-        KeyAlgorithm::Ec { curve: Curve::P384 } if caps.no_p384 => {
-            let hint = if is_root {
-                "ship a P-256 or RSA root instead (Amazon Root CA 3 is P-256, Amazon Root CA 1 RSA 2048)"
-            } else {
-                "create the device key on P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256) and a certificate for it"
-            };
-            out.push(
-                Finding::of(
-                    P384_UNSUPPORTED,
-                    format!("{what} is EC P-384, which {target} does not support (mbedTLS -0x3A00 PK_UNKNOWN_NAMED_CURVE)"),
-                    hint,
-                )
-                .in_path(path),
-            );
-        }
+    let code = match algorithm {
+        KeyAlgorithm::Ec { .. } if caps.rsa_only => EC_ON_RSA_ONLY,
+        KeyAlgorithm::Ec { curve: Curve::P384 } if caps.no_p384 => P384_UNSUPPORTED,
         KeyAlgorithm::Rsa { bits } if caps.max_rsa_bits > 0 && *bits > caps.max_rsa_bits => {
-            let hint = if is_root {
-                "ship a root with a smaller key: Amazon Root CA 1 and DigiCert Global Root G2 are RSA 2048".to_string()
-            } else {
-                format!(
-                    "create an RSA key of at most {} bits (or an EC P-256 key if {target} supports EC) and a certificate for it",
-                    caps.max_rsa_bits
-                )
-            };
-            out.push(
-                Finding::of(
-                    RSA_TOO_LARGE,
-                    format!(
-                        "{what} is RSA {bits}, but {target} handles RSA keys up to {} bits",
-                        caps.max_rsa_bits
-                    ),
-                    hint,
-                )
-                .in_path(path),
-            );
+            RSA_TOO_LARGE
         }
-        _ => {}
-    }
+        _ => return,
+    };
+    out.push(ctx.finding(code, |f| {
+        let target = ctx.target_name().unwrap_or("the target");
+        let is_root = item.certificate().is_some() && !ctx.is_leaf(item);
+        let what = if is_root {
+            format!("the server root {}", ctx.describe(item))
+        } else {
+            "the device key".to_string()
+        };
+        let (message, hint) = match algorithm {
+            KeyAlgorithm::Ec { curve } if code == EC_ON_RSA_ONLY => (
+                format!("{what} is EC {curve}, but {target}'s TLS stack is RSA-only (mbedTLS -0x3C80 PK_UNKNOWN_PK_ALG)"),
+                if is_root {
+                    "ship an RSA root instead: AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure".to_string()
+                } else {
+                    "create an RSA 2048 key and certificate for this device (AWS: aws iot create-keys-and-certificate gives RSA 2048), or choose a target whose TLS stack supports EC".to_string()
+                },
+            ),
+            KeyAlgorithm::Rsa { bits } => (
+                format!(
+                    "{what} is RSA {bits}, but {target} handles RSA keys up to {} bits",
+                    caps.max_rsa_bits
+                ),
+                if is_root {
+                    "ship a root with a smaller key: Amazon Root CA 1 and DigiCert Global Root G2 are RSA 2048".to_string()
+                } else {
+                    format!(
+                        "create an RSA key of at most {} bits (or an EC P-256 key if {target} supports EC) and a certificate for it",
+                        caps.max_rsa_bits
+                    )
+                },
+            ),
+            _ => (
+                format!("{what} is EC P-384, which {target} does not support (mbedTLS -0x3A00 PK_UNKNOWN_NAMED_CURVE)"),
+                if is_root {
+                    "ship a P-256 or RSA root instead (Amazon Root CA 3 is P-256, Amazon Root CA 1 RSA 2048)".to_string()
+                } else {
+                    "create the device key on P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256) and a certificate for it".to_string()
+                },
+            ),
+        };
+        f.says(message, hint).in_path(item.origin.path.clone())
+    }));
 }

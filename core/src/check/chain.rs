@@ -71,7 +71,7 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
             .collect();
         if candidates.is_empty() {
             if std::ptr::eq(current, leaf) && !is_aws_issued(cert) {
-                missing_issuer(leaf, cert, out);
+                missing_issuer(ctx, leaf, cert, out);
             }
             break;
         }
@@ -89,9 +89,8 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
             .find(|(_, r)| matches!(r, Verified::Unsupported(_)))
         {
             if weak_hash(&cert.x509().signature_algorithm.oid).is_none() {
-                out.push(
-                    Finding::of(
-                        NOT_VERIFIED,
+                out.push(ctx.finding(NOT_VERIFIED, |f| {
+                    f.says(
                         format!(
                             "the signature of {} by {} was not verified: certpack checks RSA PKCS#1 v1.5 and ECDSA P-256/P-384 with SHA-256/384/512, and this one is {what}",
                             ctx.describe(current),
@@ -103,8 +102,8 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
                             super::file_name(&current.origin.path)
                         ),
                     )
-                    .in_path(current.origin.path.clone()),
-                );
+                    .in_path(current.origin.path.clone())
+                }));
             }
             chain.push(next);
             current = next;
@@ -113,9 +112,8 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
         let Some((issuer_item, _)) = results.first() else {
             break;
         };
-        out.push(
-            Finding::of(
-                BAD_SIGNATURE,
+        out.push(ctx.finding(BAD_SIGNATURE, |f| {
+            f.says(
                 format!(
                     "{} names {} as its issuer, and a CA of that name is given in {}, but its key did not sign the certificate: it is a different CA with the same name (a test CA generated again?)",
                     ctx.describe(current),
@@ -124,17 +122,16 @@ fn walk<'a>(ctx: &Context<'a>, leaf: &'a Item, out: &mut Vec<Finding>) -> Vec<&'
                 ),
                 "use the CA certificate that really issued it (the one registered with the cloud), or issue the device certificate again from this CA",
             )
-            .in_path(current.origin.path.clone()),
-        );
+            .in_path(current.origin.path.clone())
+        }));
         break;
     }
     chain
 }
 
-fn missing_issuer(leaf: &Item, cert: &Certificate, out: &mut Vec<Finding>) {
-    out.push(
-        Finding::of(
-            MISSING_INTERMEDIATE,
+fn missing_issuer(ctx: &Context<'_>, leaf: &Item, cert: &Certificate, out: &mut Vec<Finding>) {
+    out.push(ctx.finding(MISSING_INTERMEDIATE, |f| {
+        f.says(
             format!(
                 "the device certificate is issued by {}, which is not in the bundle: unless that CA itself is registered with the cloud, the server cannot build the chain (Azure: 401002 'None of the intermediate CAs were found'; AWS: JITP/JITR does not trigger)",
                 issuer_common_name(cert)
@@ -144,8 +141,8 @@ fn missing_issuer(leaf: &Item, cert: &Certificate, out: &mut Vec<Finding>) {
                 issuer_common_name(cert)
             ),
         )
-        .in_path(leaf.origin.path.clone()),
-    );
+        .in_path(leaf.origin.path.clone())
+    }));
 }
 
 /// Within each input file, the device chain's certificates must appear leaf first, then issuer by issuer.
@@ -160,17 +157,16 @@ fn order(ctx: &Context<'_>, chain: &[&Item], out: &mut Vec<Finding>) {
         if in_file.windows(2).all(|w| w[0].1 < w[1].1) {
             continue;
         }
-        let names = |items: &mut dyn Iterator<Item = &Item>| -> String {
-            items
-                .filter_map(|i| i.certificate().map(common_name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut sorted = in_file.clone();
-        sorted.sort_by_key(|(_, p)| *p);
-        out.push(
-            Finding::of(
-                ORDER,
+        out.push(ctx.finding(ORDER, |f| {
+            let names = |items: &mut dyn Iterator<Item = &Item>| -> String {
+                items
+                    .filter_map(|i| i.certificate().map(common_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut sorted = in_file.clone();
+            sorted.sort_by_key(|(_, p)| *p);
+            f.says(
                 format!(
                     "{path} lists the device chain as {}: the device certificate must come first, then each issuer (the server and AWS JITP/Azure reject other orders)",
                     names(&mut in_file.iter().map(|(i, _)| *i))
@@ -180,8 +176,8 @@ fn order(ctx: &Context<'_>, chain: &[&Item], out: &mut Vec<Finding>) {
                     names(&mut sorted.iter().map(|(i, _)| *i))
                 ),
             )
-            .in_path(path),
-        );
+            .in_path(path)
+        }));
     }
 }
 
@@ -190,9 +186,8 @@ fn root_in_client_file(ctx: &Context<'_>, leaf: &Item, chain: &[&Item], out: &mu
     for item in ctx.items_from(&leaf.origin.path) {
         let in_chain = chain.iter().any(|c| std::ptr::eq(*c, item));
         if item.role == Role::Root && !in_chain {
-            out.push(
-                Finding::of(
-                    ROOT_IN_CLIENT_CHAIN,
+            out.push(ctx.finding(ROOT_IN_CLIENT_CHAIN, |f| {
+                f.says(
                     format!(
                         "{} holds the device certificate and the server root {}: a stack that loads this file as the client certificate chain sends the server's root to the server (AWS CRT: 'PEM has greater than expected depth')",
                         leaf.origin.path,
@@ -200,8 +195,8 @@ fn root_in_client_file(ctx: &Context<'_>, leaf: &Item, chain: &[&Item], out: &mu
                     ),
                     "keep the server root in its own file (certpack pack writes it separately as the CA)",
                 )
-                .in_path(leaf.origin.path.clone()),
-            );
+                .in_path(leaf.origin.path.clone())
+            }));
         }
     }
 }

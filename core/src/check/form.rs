@@ -164,19 +164,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         done.push((f.code.id, f.path));
-        let details: Vec<&str> = found
-            .iter()
-            .filter(|g| g.code.id == f.code.id && g.path == f.path)
-            .map(|g| g.text)
-            .collect();
-        out.push(finding(f.code, f.path, &details));
+        out.push(ctx.finding(f.code, |bare| {
+            let details: Vec<&str> = found
+                .iter()
+                .filter(|g| g.code.id == f.code.id && g.path == f.path)
+                .map(|g| g.text)
+                .collect();
+            describe(bare, f.path, &details)
+        }));
     }
     for item in ctx.bundle.items() {
         for note in &item.notes {
             if note.contains("is labelled") && note.contains("but contains") {
-                out.push(
-                    Finding::of(
-                        LABEL_MISMATCH,
+                out.push(ctx.finding(LABEL_MISMATCH, |f| {
+                    f.says(
                         format!(
                             "{}{}: {note}; stacks that trust the label (mbedTLS -0x3D00, wolfSSL) fail to parse it",
                             file_name(&item.origin.path),
@@ -184,8 +185,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         ),
                         repair_hint(&item.origin.path),
                     )
-                    .in_path(item.origin.path.clone()),
-                );
+                    .in_path(item.origin.path.clone())
+                }));
             }
         }
     }
@@ -203,20 +204,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        out.push(
-            Finding::of(
-                NAME_SAYS_OTHER_ENCODING,
+        out.push(ctx.finding(NAME_SAYS_OTHER_ENCODING, |f| {
+            f.says(
                 format!("{} {message}", file_name(path)),
                 format!(
                     "rename the file after its content, or write the encoding the device needs: certpack convert {path} --to der -o <dir> (DER) or --to pem (PEM); certpack pack writes each target's encoding itself"
                 ),
             )
-            .in_path(path),
-        );
+            .in_path(path)
+        }));
     }
 }
 
-fn finding(code: Code, path: Option<&str>, details: &[&str]) -> Finding {
+/// `bare`, a finding of one code for one file, with its text from the loader's notes `details`.
+fn describe(bare: Finding, path: Option<&str>, details: &[&str]) -> Finding {
     let file = path.map_or("an input", file_name);
     let blocks = {
         let list: Vec<&str> = details.iter().filter_map(|d| block_of(d)).collect();
@@ -226,7 +227,7 @@ fn finding(code: Code, path: Option<&str>, details: &[&str]) -> Finding {
             list.join(", ")
         }
     };
-    let message = match code.id {
+    let message = match bare.code {
         "CP601" => {
             let kind = if details.iter().any(|d| d.contains("mixed")) {
                 "mixed CR/LF/CRLF"
@@ -256,15 +257,14 @@ fn finding(code: Code, path: Option<&str>, details: &[&str]) -> Finding {
         "CP611" => format!("{file} is base64 without PEM armour (no -----BEGIN/END----- lines): PEM parsers do not find it, DER parsers need it decoded"),
         _ => format!("{file}: {}", printable(&details.join("; "))),
     };
-    let mut finding = Finding::of(
-        code,
+    let finding = bare.says(
         message,
         path.map_or_else(|| repair_hint("FILE"), repair_hint),
     );
-    if let Some(p) = path {
-        finding = finding.in_path(p);
+    match path {
+        Some(p) => finding.in_path(p),
+        None => finding,
     }
-    finding
 }
 
 /// Control characters from file text shown as escapes (a note can quote a few characters of the input).

@@ -44,11 +44,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     match (leaf, key) {
         (Some((leaf_item, cert)), Some(key_item)) => {
             if bundle.key_matches_leaf() == Some(false) {
-                let id = cert.aws_certificate_id();
-                let prefix: String = id.chars().take(10).collect();
-                out.push(
-                    Finding::of(
-                        MISMATCH,
+                out.push(ctx.finding(MISMATCH, |f| {
+                    let id = cert.aws_certificate_id();
+                    let prefix: String = id.chars().take(10).collect();
+                    f.says(
                         format!(
                             "the private key in {} does not belong to the device certificate in {} (certificate ID {prefix}...): the TLS handshake fails at CertificateVerify",
                             key_item.origin, leaf_item.origin
@@ -57,26 +56,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                             "use the key that was created with this certificate (the AWS console names them {prefix}-certificate.pem.crt and {prefix}-private.pem.key); if that key is lost, create a new certificate (aws iot create-keys-and-certificate --set-as-active) and attach it to the thing and policy"
                         ),
                     )
-                    .in_path(key_item.origin.path.clone()),
-                );
+                    .in_path(key_item.origin.path.clone())
+                }));
             }
         }
-        (Some((leaf_item, _)), None) => out.push(
-            Finding::of(
-                NOT_CHECKED,
+        (Some((leaf_item, _)), None) => out.push(ctx.finding(NOT_CHECKED, |f| {
+            f.says(
                 "no private key was given, so whether it belongs to the device certificate was not checked",
                 "add the private key file (<id>-private.pem.key from the AWS console, device.key.pem for Azure) to check the pair",
             )
-            .in_path(leaf_item.origin.path.clone()),
-        ),
-        (None, Some(key_item)) => out.push(
-            Finding::of(
-                NOT_CHECKED,
+            .in_path(leaf_item.origin.path.clone())
+        })),
+        (None, Some(key_item)) => out.push(ctx.finding(NOT_CHECKED, |f| {
+            f.says(
                 "no device certificate was given, so whether the private key belongs to it was not checked",
                 "add the device certificate (<id>-certificate.pem.crt from the AWS console) to check the pair",
             )
-            .in_path(key_item.origin.path.clone()),
-        ),
+            .in_path(key_item.origin.path.clone())
+        })),
         (None, None) => {}
     }
     several_keys(ctx, out);
@@ -85,22 +82,23 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     damaged_files(ctx, out);
     for note in bundle.notes() {
         if note.contains("the JSON's certificateId") {
-            let path = ctx
-                .bundle
-                .items()
-                .iter()
-                .map(|i| i.origin.path.as_str())
-                .find(|p| note.starts_with(&format!("{p}: ")));
-            let text = path.map_or(note.as_str(), |p| &note[p.len() + 2..]);
-            let mut finding = Finding::of(
-                AWS_ID_MISMATCH,
-                text.to_string(),
-                "use the unedited output of aws iot create-keys-and-certificate, or check the certificate ID in the AWS console (Security > Certificates) against the sha256 that certpack inspect prints",
-            );
-            if let Some(p) = path {
-                finding = finding.in_path(p);
-            }
-            out.push(finding);
+            out.push(ctx.finding(AWS_ID_MISMATCH, |f| {
+                let path = ctx
+                    .bundle
+                    .items()
+                    .iter()
+                    .map(|i| i.origin.path.as_str())
+                    .find(|p| note.starts_with(&format!("{p}: ")));
+                let text = path.map_or(note.as_str(), |p| &note[p.len() + 2..]);
+                let f = f.says(
+                    text,
+                    "use the unedited output of aws iot create-keys-and-certificate, or check the certificate ID in the AWS console (Security > Certificates) against the sha256 that certpack inspect prints",
+                );
+                match path {
+                    Some(p) => f.in_path(p),
+                    None => f,
+                }
+            }));
         }
     }
 }
@@ -115,28 +113,29 @@ fn several_keys(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if keys.len() < 2 {
         return;
     }
-    let used = ctx
-        .bundle
-        .key()
-        .map(|k| k.origin.to_string())
-        .unwrap_or_default();
-    let all: Vec<String> = keys.iter().map(|k| k.origin.to_string()).collect();
-    let mut finding = Finding::of(
-        SEVERAL_KEYS,
-        format!(
-            "{} private keys were given ({}); only the one in {used} is used",
-            keys.len(),
-            all.join(", ")
-        ),
-        "give only the private key that belongs to the device certificate; keys from other downloads get mixed up when flashed by name",
-    );
-    if let Some(unused) = keys
-        .iter()
-        .find(|k| ctx.bundle.key().is_none_or(|used| !std::ptr::eq(used, **k)))
-    {
-        finding = finding.in_path(unused.origin.path.clone());
-    }
-    out.push(finding);
+    out.push(ctx.finding(SEVERAL_KEYS, |f| {
+        let used = ctx
+            .bundle
+            .key()
+            .map(|k| k.origin.to_string())
+            .unwrap_or_default();
+        let all: Vec<String> = keys.iter().map(|k| k.origin.to_string()).collect();
+        let f = f.says(
+            format!(
+                "{} private keys were given ({}); only the one in {used} is used",
+                keys.len(),
+                all.join(", ")
+            ),
+            "give only the private key that belongs to the device certificate; keys from other downloads get mixed up when flashed by name",
+        );
+        match keys
+            .iter()
+            .find(|k| ctx.bundle.key().is_none_or(|used| !std::ptr::eq(used, **k)))
+        {
+            Some(unused) => f.in_path(unused.origin.path.clone()),
+            None => f,
+        }
+    }));
 }
 
 /// Non-CA certificates other than the leaf that do not look like server certificates (those are CP204).
@@ -151,26 +150,25 @@ fn several_leaves(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         })
         .map(|(item, _)| item)
         .collect();
-    if others.is_empty() {
+    let Some(first) = others.first() else {
         return;
-    }
-    let used = ctx
-        .bundle
-        .leaf()
-        .map(|l| l.origin.to_string())
-        .unwrap_or_default();
-    let extra: Vec<String> = others.iter().map(|i| i.origin.to_string()).collect();
-    out.push(
-        Finding::of(
-            SEVERAL_LEAVES,
+    };
+    out.push(ctx.finding(SEVERAL_LEAVES, |f| {
+        let used = ctx
+            .bundle
+            .leaf()
+            .map(|l| l.origin.to_string())
+            .unwrap_or_default();
+        let extra: Vec<String> = others.iter().map(|i| i.origin.to_string()).collect();
+        f.says(
             format!(
                 "more than one device certificate was given: {} also holds one; only the one in {used} (the one the key belongs to) is used",
                 extra.join(", ")
             ),
             "give only the device certificate that belongs to the key; certificates from several console downloads get mixed up",
         )
-        .in_path(others[0].origin.path.clone()),
-    );
+        .in_path(first.origin.path.clone())
+    }));
 }
 
 /// A certificate in a file named like a private key, or a private key in a file named like a certificate.
@@ -190,14 +188,13 @@ fn swapped_names(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        out.push(
-            Finding::of(
-                NAMES_SWAPPED,
+        out.push(ctx.finding(NAMES_SWAPPED, |f| {
+            f.says(
                 format!("{} {what}: the certificate and key files were swapped", file_name(path)),
                 "rename the files after their content (certpack reads them by content, but module slots and tools that go by name put them in the wrong place: Quectel clientcert must get the certificate, clientkey the key)",
             )
-            .in_path(path),
-        );
+            .in_path(path)
+        }));
     }
 }
 
@@ -237,9 +234,8 @@ fn damaged_files(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             (false, true) if bundle.leaf().is_none() => "; the bundle has no device certificate",
             _ => "",
         };
-        out.push(
-            Finding::of(
-                DAMAGED_FILE,
+        out.push(ctx.finding(DAMAGED_FILE, |f| {
+            f.says(
                 format!(
                     "{} is named like {what} but was skipped ({}){lacks}",
                     file_name(&skipped.input),
@@ -247,7 +243,7 @@ fn damaged_files(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 "replace it with the file it should be (a copy or download was cut off or overwritten: copy or download it again); if it does not belong to the device, remove it",
             )
-            .in_path(skipped.input.clone()),
-        );
+            .in_path(skipped.input.clone())
+        }));
     }
 }

@@ -178,6 +178,12 @@ impl Finding {
         self.path = Some(path.into());
         self
     }
+    /// Set what is wrong and the fix.
+    pub fn says(mut self, message: impl Into<String>, hint: impl Into<String>) -> Finding {
+        self.message = message.into();
+        self.hint = hint.into();
+        self
+    }
 }
 
 /// What to check against.
@@ -222,13 +228,25 @@ pub fn run(bundle: &Bundle, options: &CheckOptions) -> Vec<Finding> {
 pub struct Checker<'a> {
     bundle: &'a Bundle,
     bundle_findings: Vec<Finding>,
+    texts: bool,
 }
 
 impl<'a> Checker<'a> {
     /// Run the checks of `bundle` that need no options.
     pub fn new(bundle: &'a Bundle) -> Checker<'a> {
+        Checker::with_texts(bundle, true)
+    }
+
+    /// A checker whose findings hold only their code and severity: message and hint empty, no path. The checks
+    /// decide the same, without writing what they found: for callers that keep the codes alone (a batch's
+    /// summary), where the texts would be most of the checks' work.
+    pub fn codes_only(bundle: &'a Bundle) -> Checker<'a> {
+        Checker::with_texts(bundle, false)
+    }
+
+    fn with_texts(bundle: &'a Bundle, texts: bool) -> Checker<'a> {
         let options = CheckOptions::default();
-        let ctx = Context::new(bundle, &options);
+        let ctx = Context::new(bundle, &options, texts);
         let mut bundle_findings = Vec::new();
         key::check(&ctx, &mut bundle_findings);
         chain::check(&ctx, &mut bundle_findings);
@@ -236,6 +254,7 @@ impl<'a> Checker<'a> {
         Checker {
             bundle,
             bundle_findings,
+            texts,
         }
     }
 
@@ -244,10 +263,15 @@ impl<'a> Checker<'a> {
         self.bundle
     }
 
+    /// Whether findings carry their message, hint and path (see [`Checker::codes_only`]).
+    pub fn has_texts(&self) -> bool {
+        self.texts
+    }
+
     /// Every finding for `options`, sorted like [`run`]'s: the bundle's own and those of the roots, the clock and
     /// the algorithms for the target and endpoint given.
     pub fn run(&self, options: &CheckOptions) -> Vec<Finding> {
-        let ctx = Context::new(self.bundle, options);
+        let ctx = Context::new(self.bundle, options, self.texts);
         let mut findings = self.bundle_findings.clone();
         roots::check(&ctx, &mut findings);
         time::check(&ctx, &mut findings);
@@ -373,14 +397,28 @@ pub(crate) struct Context<'a> {
     pub bundle: &'a Bundle,
     pub options: &'a CheckOptions,
     pub capabilities: Option<Capabilities>,
+    /// Whether findings get their texts ([`Checker::codes_only`] when not).
+    texts: bool,
 }
 
 impl<'a> Context<'a> {
-    fn new(bundle: &'a Bundle, options: &'a CheckOptions) -> Context<'a> {
+    fn new(bundle: &'a Bundle, options: &'a CheckOptions, texts: bool) -> Context<'a> {
         Context {
             bundle,
             options,
             capabilities: options.target.map(|t| t.capabilities()),
+            texts,
+        }
+    }
+
+    /// A finding of `code`, given its message, hint and path by `describe` unless the checker keeps codes only:
+    /// what a check found is decided outside `describe`, what it says inside.
+    pub fn finding(&self, code: Code, describe: impl FnOnce(Finding) -> Finding) -> Finding {
+        let bare = Finding::of(code, String::new(), String::new());
+        if self.texts {
+            describe(bare)
+        } else {
+            bare
         }
     }
 

@@ -130,7 +130,8 @@ pub fn pack_checked(
 /// [`pack_checked`] for one of several targets of a bundle whose own checks `checker` ran once, building only
 /// the files `wanted` accepts (by name) where the target can leave the others out ([`Target::pack_wanted`]):
 /// what a batch that packs several targets and keeps some files asks for. The target is found once by the
-/// caller; its parameters are checked here.
+/// caller; its parameters are checked here. With a [`Checker::codes_only`], the findings returned have no
+/// texts, but a refusal is explained in full (the checks run again with texts to say why).
 pub fn pack_checked_wanted(
     checker: &Checker<'_>,
     target: &'static dyn Target,
@@ -139,7 +140,11 @@ pub fn pack_checked_wanted(
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<CheckedPack> {
     target::validate_params(target, params)?;
-    let findings = check_target(checker, target, params, options);
+    let mut findings = check_target(checker, target, params, options);
+    let refused = !options.force && findings.iter().any(|f| f.severity == Severity::Error);
+    if refused && !checker.has_texts() {
+        findings = check_target(&Checker::new(checker.bundle()), target, params, options);
+    }
     refuse_or_pack(target.name(), findings, options.force, || {
         target.pack_wanted(checker.bundle(), params, wanted)
     })

@@ -126,9 +126,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (item, cert) in ctx.certificates() {
         if item.role == Role::Intermediate && !device_issuers.contains(&cert.subject()) {
             reported_ca = true;
-            out.push(
-                Finding::of(
-                    INTERMEDIATE_AS_ROOT,
+            out.push(ctx.finding(INTERMEDIATE_AS_ROOT, |f| {
+                f.says(
                     format!(
                         "{} is an intermediate CA (issued by {}), not a root: pinned as the trust anchor it stops working when the server's chain changes (Amazon's 'Server CA 1B' intermediate expired 2025-10-19)",
                         common_name(cert),
@@ -136,16 +135,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     root_to_ship(ctx),
                 )
-                .in_path(item.origin.path.clone()),
-            );
+                .in_path(item.origin.path.clone())
+            }));
         } else if item.role == Role::Leaf
             && !ctx.is_leaf(item)
             && (looks_like_server(cert) || cert.is_self_issued())
         {
             reported_ca = true;
-            out.push(
-                Finding::of(
-                    END_ENTITY_AS_ROOT,
+            out.push(ctx.finding(END_ENTITY_AS_ROOT, |f| {
+                f.says(
                     format!(
                         "{} is not a CA certificate (basicConstraints CA:FALSE{}): TLS stacks do not accept it as the trust anchor, and a pinned server certificate breaks when it is renewed (Azure's pinned *.azure-devices.net certificate, 2021)",
                         common_name(cert),
@@ -153,8 +151,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     root_to_ship(ctx),
                 )
-                .in_path(item.origin.path.clone()),
-            );
+                .in_path(item.origin.path.clone())
+            }));
         }
     }
     if !has_leaf {
@@ -164,22 +162,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     let Some(server_root) = ctx.bundle.server_root() else {
         if !reported_ca {
-            out.push(Finding::of(
-                NO_ROOT,
-                "no server root CA certificate was given: targets that upload a CA cannot be written, and the device cannot verify the server",
-                root_to_ship(ctx),
-            ));
+            out.push(ctx.finding(NO_ROOT, |f| {
+                f.says(
+                    "no server root CA certificate was given: targets that upload a CA cannot be written, and the device cannot verify the server",
+                    root_to_ship(ctx),
+                )
+            }));
         }
         return;
     };
     if ctx.is_chain_root(server_root) {
-        let name = server_root
-            .certificate()
-            .map(common_name)
-            .unwrap_or_default();
-        out.push(
-            Finding::of(
-                DEVICE_CA_AS_ROOT,
+        out.push(ctx.finding(DEVICE_CA_AS_ROOT, |f| {
+            let name = server_root
+                .certificate()
+                .map(common_name)
+                .unwrap_or_default();
+            f.says(
                 format!(
                     "the only root given ({name}) is the CA that issued the device certificate, so it would be shipped as the server's root: the server's certificate does not chain to it and the handshake fails"
                 ),
@@ -188,8 +186,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     root_to_ship(ctx)
                 ),
             )
-            .in_path(server_root.origin.path.clone()),
-        );
+            .in_path(server_root.origin.path.clone())
+        }));
         return;
     }
     let covered = endpoint(ctx, server_root, out);
@@ -205,59 +203,58 @@ fn endpoint<'a>(ctx: &Context<'a>, server_root: &'a Item, out: &mut Vec<Finding>
     let Some(cloud) = cloud_of_endpoint(endpoint) else {
         return Vec::new();
     };
-    let host = host_of(endpoint);
     let Some(cert) = server_root.certificate() else {
         return Vec::new();
     };
-    let known = known_roots::identify(cert);
-    let name = ctx.describe(server_root);
     let mut covered = Vec::new();
     if cloud == Cloud::AwsLegacy {
         covered.push(server_root.origin.path.as_str());
-        out.push(Finding::of(
-            AWS_LEGACY_ENDPOINT,
-            format!("{host} is a legacy AWS IoT endpoint (no -ats): it serves a Symantec/VeriSign certificate chain that AWS deprecated"),
-            "use your account's ATS endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS) with Amazon Root CA 1 (AmazonRootCA1.pem)",
-        ));
+        out.push(ctx.finding(AWS_LEGACY_ENDPOINT, |f| {
+            f.says(
+                format!("{} is a legacy AWS IoT endpoint (no -ats): it serves a Symantec/VeriSign certificate chain that AWS deprecated", host_of(endpoint)),
+                "use your account's ATS endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS) with Amazon Root CA 1 (AmazonRootCA1.pem)",
+            )
+        }));
     }
-    if fits(cloud, known) {
+    if fits(cloud, known_roots::identify(cert)) {
         return covered;
     }
-    let better: Vec<String> = ctx
-        .server_roots()
-        .filter(|r| fits(cloud, r.certificate().and_then(known_roots::identify)))
-        .map(|r| ctx.describe(r))
-        .collect();
-    let should = match cloud {
-        Cloud::AwsAts => "Amazon Root CA 1 (AmazonRootCA1.pem; Amazon Root CA 3 for ECDSA-only clients)",
-        Cloud::AwsLegacy => "VeriSign Class 3 Public Primary G5 (or, better, the ATS endpoint with Amazon Root CA 1)",
-        Cloud::Azure => "DigiCert Global Root G2 (plus Microsoft RSA Root Certificate Authority 2017 as backup where the module takes several CAs)",
-    };
-    let hint = if better.is_empty() {
-        format!("ship {should}")
-    } else {
-        format!(
-            "{} is also given, but targets that take one CA write the first root: give it first, or leave {name} out",
-            better.join(", ")
-        )
-    };
     let code = if cloud == Cloud::Azure {
         AZURE_ENDPOINT_ROOT
     } else {
         AWS_ENDPOINT_ROOT
     };
     covered.push(server_root.origin.path.as_str());
-    out.push(
-        Finding::of(
-            code,
+    out.push(ctx.finding(code, |f| {
+        let name = ctx.describe(server_root);
+        let better: Vec<String> = ctx
+            .server_roots()
+            .filter(|r| fits(cloud, r.certificate().and_then(known_roots::identify)))
+            .map(|r| ctx.describe(r))
+            .collect();
+        let should = match cloud {
+            Cloud::AwsAts => "Amazon Root CA 1 (AmazonRootCA1.pem; Amazon Root CA 3 for ECDSA-only clients)",
+            Cloud::AwsLegacy => "VeriSign Class 3 Public Primary G5 (or, better, the ATS endpoint with Amazon Root CA 1)",
+            Cloud::Azure => "DigiCert Global Root G2 (plus Microsoft RSA Root Certificate Authority 2017 as backup where the module takes several CAs)",
+        };
+        let hint = if better.is_empty() {
+            format!("ship {should}")
+        } else {
             format!(
-                "the server root {name} is not a root that {host} ({}) chains to: the handshake fails with 'certificate not correctly signed by trusted CA' (mbedTLS -0x2700)",
+                "{} is also given, but targets that take one CA write the first root: give it first, or leave {name} out",
+                better.join(", ")
+            )
+        };
+        f.says(
+            format!(
+                "the server root {name} is not a root that {} ({}) chains to: the handshake fails with 'certificate not correctly signed by trusted CA' (mbedTLS -0x2700)",
+                host_of(endpoint),
                 cloud.name()
             ),
             hint,
         )
-        .in_path(server_root.origin.path.clone()),
-    );
+        .in_path(server_root.origin.path.clone())
+    }));
     covered
 }
 
@@ -275,18 +272,17 @@ fn ecc_only(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if amazon.is_empty() || amazon.iter().any(|(_, k)| !k.is_ec()) {
         return;
     }
-    let names: Vec<&str> = amazon.iter().map(|(_, k)| k.name).collect();
-    out.push(
-        Finding::of(
-            ECC_ONLY_AMAZON_ROOT,
+    out.push(ctx.finding(ECC_ONLY_AMAZON_ROOT, |f| {
+        let names: Vec<&str> = amazon.iter().map(|(_, k)| k.name).collect();
+        f.says(
             format!(
                 "the only Amazon root given is {} (ECC): AWS IoT presents that chain only when the device negotiates an ECDSA cipher suite; with RSA suites it presents the Amazon Root CA 1 chain",
                 names.join(" and ")
             ),
             "add AmazonRootCA1.pem (and give it first for modules that take one CA), unless the device offers ECDSA cipher suites only",
         )
-        .in_path(amazon[0].0.origin.path.clone()),
-    );
+        .in_path(amazon[0].0.origin.path.clone())
+    }));
 }
 
 /// Known roots that are retired, unless an endpoint finding already explained them.
@@ -301,15 +297,14 @@ fn retired(ctx: &Context<'_>, out: &mut Vec<Finding>, covered: &[&str]) {
         let (Some(reason), Some(successor)) = (known.retired, known.successor) else {
             continue;
         };
-        let file = known_roots::by_name(successor).map_or("", |s| s.file);
-        out.push(
-            Finding::of(
-                RETIRED_ROOT,
+        out.push(ctx.finding(RETIRED_ROOT, |f| {
+            let file = known_roots::by_name(successor).map_or("", |s| s.file);
+            f.says(
                 format!("{} is retired: {reason}", known.name),
                 format!("ship {successor} ({file}) instead"),
             )
-            .in_path(item.origin.path.clone()),
-        );
+            .in_path(item.origin.path.clone())
+        }));
     }
 }
 

@@ -63,9 +63,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for &(item, cert) in &certs {
         let end = cert.not_after();
         if end < reference {
-            out.push(
-                Finding::of(
-                    EXPIRED,
+            out.push(ctx.finding(EXPIRED, |f| {
+                f.says(
                     format!(
                         "{} expired on {} ({} days before {})",
                         ctx.describe(item),
@@ -75,12 +74,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     renew_hint(ctx, item, cert, true),
                 )
-                .in_path(item.origin.path.clone()),
-            );
+                .in_path(item.origin.path.clone())
+            }));
         } else if end.0.saturating_sub(reference.0) <= window {
-            out.push(
-                Finding::of(
-                    EXPIRES_SOON,
+            out.push(ctx.finding(EXPIRES_SOON, |f| {
+                f.says(
                     format!(
                         "{} expires on {}, in {} days",
                         ctx.describe(item),
@@ -89,17 +87,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     renew_hint(ctx, item, cert, false),
                 )
-                .in_path(item.origin.path.clone()),
-            );
+                .in_path(item.origin.path.clone())
+            }));
         }
     }
     if let (Some(now), Some(leaf)) = (options.now, ctx.bundle.leaf()) {
         if let Some(cert) = leaf.certificate() {
             let age = now.0.saturating_sub(cert.not_before().0);
             if (0..FRESH).contains(&age) {
-                out.push(
-                    Finding::of(
-                        FRESHLY_ISSUED,
+                out.push(ctx.finding(FRESHLY_ISSUED, |f| {
+                    f.says(
                         format!(
                             "the device certificate became valid {} hours ago ({}): a device whose clock lags behind rejects it as not yet valid",
                             age / 3600,
@@ -110,8 +107,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                             clock_hint(ctx)
                         ),
                     )
-                    .in_path(leaf.origin.path.clone()),
-                );
+                    .in_path(leaf.origin.path.clone())
+                }));
             }
         }
     }
@@ -142,47 +139,50 @@ fn not_yet_valid(
     let Some(latest) = early.iter().max_by_key(|(_, c)| c.not_before()) else {
         return;
     };
-    let valid_from = latest.1.not_before();
-    let list: Vec<String> = early
-        .iter()
-        .map(|(i, c)| format!("{} from {}", ctx.describe(i), date(c.not_before())))
-        .collect();
-    let count = if early.len() == 1 {
-        "1 certificate is".to_string()
-    } else {
-        format!("{} certificates are", early.len())
+    let code = match kind {
+        Clock::Device | Clock::Now => NOT_YET_VALID,
+        Clock::PowerOn => NOT_YET_VALID_AT_POWER_ON,
     };
-    let (code, message, hint) = match kind {
-        Clock::Device => (
-            NOT_YET_VALID,
-            format!("at the device clock {clock}, {count} not yet valid: {}", list.join(", ")),
-            format!(
-                "set the device clock to {valid_from} or later before the TLS handshake: {}",
-                clock_hint(ctx)
+    out.push(ctx.finding(code, |f| {
+        let valid_from = latest.1.not_before();
+        let list: Vec<String> = early
+            .iter()
+            .map(|(i, c)| format!("{} from {}", ctx.describe(i), date(c.not_before())))
+            .collect();
+        let count = if early.len() == 1 {
+            "1 certificate is".to_string()
+        } else {
+            format!("{} certificates are", early.len())
+        };
+        let (message, hint) = match kind {
+            Clock::Device => (
+                format!("at the device clock {clock}, {count} not yet valid: {}", list.join(", ")),
+                format!(
+                    "set the device clock to {valid_from} or later before the TLS handshake: {}",
+                    clock_hint(ctx)
+                ),
             ),
-        ),
-        Clock::Now => (
-            NOT_YET_VALID,
-            format!("{count} not valid yet (now is {clock}): {}", list.join(", ")),
-            format!(
-                "the certificate was issued with a clock in the future, or this computer's clock is wrong: check the date, wait until {valid_from}, or issue the certificate again"
+            Clock::Now => (
+                format!("{count} not valid yet (now is {clock}): {}", list.join(", ")),
+                format!(
+                    "the certificate was issued with a clock in the future, or this computer's clock is wrong: check the date, wait until {valid_from}, or issue the certificate again"
+                ),
             ),
-        ),
-        Clock::PowerOn => (
-            NOT_YET_VALID_AT_POWER_ON,
-            format!(
-                "{} starts with its clock at {} until it is set; then {count} not yet valid ({})",
-                ctx.target_name().unwrap_or("the target"),
-                date(clock),
-                list.join(", ")
+            Clock::PowerOn => (
+                format!(
+                    "{} starts with its clock at {} until it is set; then {count} not yet valid ({})",
+                    ctx.target_name().unwrap_or("the target"),
+                    date(clock),
+                    list.join(", ")
+                ),
+                format!(
+                    "set the clock to {valid_from} or later before the TLS handshake: {} (check with --device-time to see a given clock)",
+                    clock_hint(ctx)
+                ),
             ),
-            format!(
-                "set the clock to {valid_from} or later before the TLS handshake: {} (check with --device-time to see a given clock)",
-                clock_hint(ctx)
-            ),
-        ),
-    };
-    out.push(Finding::of(code, message, hint).in_path(latest.0.origin.path.clone()));
+        };
+        f.says(message, hint).in_path(latest.0.origin.path.clone())
+    }));
 }
 
 /// How to set the clock on the target, or a generic recipe.
