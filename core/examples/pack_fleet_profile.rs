@@ -3,6 +3,7 @@
 //! each pass. `T=der,quectel` / `F='*.der,quectel/*.pem'` (comma-separated) narrow the targets and patterns to
 //! measure one target's share; `RAYON_NUM_THREADS=1` for one core, e.g. under
 //! `valgrind --tool=callgrind` (instruction counts do not vary with this machine's load, wall times do).
+//! `CHUNK=32` packs through `FleetChunks` as the Python binding does.
 //! `cargo run --release -p certpack --example pack_fleet_profile -- FLEET [passes]`.
 
 use certpack::batch::{self, BatchOptions};
@@ -50,13 +51,31 @@ fn main() {
         ..Default::default()
     };
     let devices = batch::discover(&fleet).unwrap_or_else(|e| fail(e));
+    // CHUNK=n packs through `FleetChunks` as the Python binding does (n devices at a time, each chunk freed on
+    // a worker); otherwise the whole fleet at once with `pack_fleet`.
+    let chunk: Option<usize> = std::env::var("CHUNK").ok().and_then(|c| c.parse().ok());
     for _ in 0..passes {
         let started = std::time::Instant::now();
-        let packed = batch::pack_fleet(&devices, &options).unwrap_or_else(|e| fail(e));
-        if let Some(bad) = packed.iter().find(|d| d.error.is_some()) {
-            fail(format!("{}: {:?}", bad.device, bad.error));
+        let check = |packed: &[batch::DeviceOutputs]| {
+            if let Some(bad) = packed.iter().find(|d| d.error.is_some()) {
+                fail(format!("{}: {:?}", bad.device, bad.error));
+            }
+        };
+        match chunk {
+            Some(chunk) => {
+                let chunks = batch::FleetChunks::new(devices.clone(), options.clone(), chunk)
+                    .unwrap_or_else(|e| fail(e));
+                for packed in chunks {
+                    check(&packed);
+                    batch::FleetChunks::release(packed);
+                }
+            }
+            None => {
+                let packed = batch::pack_fleet(&devices, &options).unwrap_or_else(|e| fail(e));
+                check(&packed);
+                drop(packed);
+            }
         }
-        drop(packed);
         let micros = started.elapsed().as_secs_f64() * 1e6 / devices.len().max(1) as f64;
         println!("{micros:.1} us/device");
     }
