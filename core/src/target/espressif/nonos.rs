@@ -174,10 +174,11 @@ fn bad(message: String, at: usize) -> Error {
 /// as records; a file whose first name field is NUL-padded ASCII but which does not walk is reported as damaged.
 pub fn decode_container(bytes: &[u8]) -> Option<Result<Decoded>> {
     let first = bytes.get(..NAME_LEN)?;
-    let name_ok = record_name(first).is_some();
-    let nul_padded = name_ok && first.contains(&0);
+    // Without a record name first it is no sector image (PEM text, DER, ...): not walked at all.
+    record_name(first)?;
+    let nul_padded = first.contains(&0);
     match SectorImage::parse(bytes) {
-        Ok(image) if name_ok && !image.records.is_empty() => Some(Ok(Decoded {
+        Ok(image) if !image.records.is_empty() => Some(Ok(Decoded {
             format: "ESP8266 NONOS SDK certificate sector (make_cert/make_cacert)".into(),
             format_code: "nonos".into(),
             entries: image
