@@ -85,6 +85,16 @@ fn recent_ca(der: &[u8]) -> Option<Certificate> {
         .map(|c| Certificate(Arc::clone(c)))
 }
 
+/// The recent CA certificate whose PEM ([`Certificate::pem`], once made or kept from an input) is exactly `text`:
+/// a file holding that one certificate in OpenSSL's form and nothing else, as a fleet's root file is.
+pub(crate) fn recent_ca_by_pem(text: &[u8]) -> Option<Certificate> {
+    let recent = RECENT_CAS.lock().ok()?;
+    recent
+        .iter()
+        .find(|c| c.pem.get().is_some_and(|pem| pem.as_bytes() == text))
+        .map(|c| Certificate(Arc::clone(c)))
+}
+
 fn remember_ca(cert: &Certificate) {
     if let Ok(mut recent) = RECENT_CAS.lock() {
         if recent.iter().any(|c| c.der == cert.0.der) {

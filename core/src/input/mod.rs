@@ -158,6 +158,11 @@ fn decode(
             "give the certificate or key file itself (it was 0 bytes or only whitespace)",
         );
     }
+    if via.is_empty() {
+        if let Some(cert) = crate::cert::recent_ca_by_pem(bytes) {
+            return Ok(canonical_ca_file(name, cert));
+        }
+    }
     if let Some(decoded) = container::decode(bytes) {
         return decode_container(name, decoded?, options);
     }
@@ -436,6 +441,27 @@ fn armourless_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
 }
 
 /// Decode binary input: one or more concatenated DER objects, possibly padded with 0x00/0xFF.
+/// What decoding a PEM file gives when it holds exactly the canonical PEM of a CA certificate seen recently (a
+/// fleet's root file, read once per device): the item the PEM path would make, without scanning the text again.
+fn canonical_ca_file(name: &str, cert: crate::cert::Certificate) -> Loaded {
+    let origin = Origin {
+        path: name.to_string(),
+        encoding: "pem".to_string(),
+        label: Some(crate::encode::CERTIFICATE.to_string()),
+        line: Some(1),
+        index: 0,
+    };
+    Loaded {
+        items: vec![new_item(
+            origin,
+            Content::Certificate(Box::new(cert)),
+            Vec::new(),
+        )],
+        notes: Vec::new(),
+        skipped: None,
+    }
+}
+
 fn decode_der(name: &str, bytes: &[u8], via: &str, passphrase: Option<&str>) -> Result<Loaded> {
     let mut items = Vec::new();
     let mut notes = Vec::new();
@@ -533,5 +559,68 @@ fn new_item(origin: Origin, content: Content, notes: Vec<String>) -> Item {
         content,
         role,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a decode gave, comparable: each item's origin, role, notes and DER, the input's notes and skip reason.
+    fn outline(loaded: &Loaded) -> String {
+        let items: Vec<String> = loaded
+            .items
+            .iter()
+            .map(|i| {
+                let der = match &i.content {
+                    Content::Certificate(c) => c.der().to_vec(),
+                    Content::PrivateKey(k) => k.pkcs8_der().to_vec(),
+                    Content::PublicKey(k) => k.spki_der().to_vec(),
+                };
+                format!("{:?} {:?} {:?} {der:02x?}", i.origin, i.role, i.notes)
+            })
+            .collect();
+        format!("{items:?} {:?} {:?}", loaded.notes, loaded.skipped)
+    }
+
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+            if entry.is_dir() {
+                files(&entry, out);
+            } else {
+                out.push(entry);
+            }
+        }
+    }
+
+    /// A file that is exactly a recent CA certificate's canonical PEM is decoded from that certificate; every
+    /// testdata file decodes the same the second time (when its CA, if any, is known) as the first.
+    #[test]
+    fn a_known_ca_file_decodes_as_the_pem_path_would() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+        let mut all = Vec::new();
+        files(&root, &mut all);
+        all.sort();
+        let options = LoadOptions {
+            passphrase: Some(Zeroizing::new("correct horse".into())),
+        };
+        let mut shortcuts = 0;
+        for path in &all {
+            let bytes = std::fs::read(path).unwrap();
+            let name = path.display().to_string();
+            let first = decode(&name, &bytes, "", &options, true);
+            let known = crate::cert::recent_ca_by_pem(&bytes).is_some();
+            let second = decode(&name, &bytes, "", &options, true);
+            match (first, second) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(outline(&a), outline(&b), "{name}");
+                    shortcuts += usize::from(known);
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: {:?} then {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+        // The public roots and every bundle's root file take the shortcut.
+        assert!(shortcuts >= 10, "{shortcuts}");
     }
 }
