@@ -1,7 +1,7 @@
 //! X.509 certificates: parsing and the identity users match against consoles (AWS certificate ID, fingerprints).
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use der::oid::AssociatedOid;
 use der::{Decode, Encode};
@@ -74,11 +74,13 @@ struct Parsed {
 /// CA certificates parsed recently, by their exact DER. A fleet's devices all carry the same root (and often the
 /// same intermediate): it is parsed, hashed, named and PEM-encoded once per process instead of once per device.
 /// Public data only; a certificate's parse depends on its bytes alone, so sharing changes no result.
-static RECENT_CAS: Mutex<Vec<Arc<Parsed>>> = Mutex::new(Vec::new());
+/// Read on every input and certificate of every device, written once per new CA: a read-write lock lets the worker
+/// threads look up at the same time.
+static RECENT_CAS: RwLock<Vec<Arc<Parsed>>> = RwLock::new(Vec::new());
 const RECENT_CAS_KEPT: usize = 16;
 
 fn recent_ca(der: &[u8]) -> Option<Certificate> {
-    let recent = RECENT_CAS.lock().ok()?;
+    let recent = RECENT_CAS.read().ok()?;
     recent
         .iter()
         .find(|c| c.der == der)
@@ -88,7 +90,7 @@ fn recent_ca(der: &[u8]) -> Option<Certificate> {
 /// The recent CA certificate whose PEM ([`Certificate::pem`], once made or kept from an input) is exactly `text`:
 /// a file holding that one certificate in OpenSSL's form and nothing else, as a fleet's root file is.
 pub(crate) fn recent_ca_by_pem(text: &[u8]) -> Option<Certificate> {
-    let recent = RECENT_CAS.lock().ok()?;
+    let recent = RECENT_CAS.read().ok()?;
     recent
         .iter()
         .find(|c| c.pem.get().is_some_and(|pem| pem.as_bytes() == text))
@@ -96,7 +98,7 @@ pub(crate) fn recent_ca_by_pem(text: &[u8]) -> Option<Certificate> {
 }
 
 fn remember_ca(cert: &Certificate) {
-    if let Ok(mut recent) = RECENT_CAS.lock() {
+    if let Ok(mut recent) = RECENT_CAS.write() {
         if recent.iter().any(|c| c.der == cert.0.der) {
             return;
         }
@@ -354,6 +356,6 @@ mod tests {
         let other = Certificate::from_der(&damaged).unwrap();
         assert!(!Arc::ptr_eq(&shared.0, &other.0));
         assert_eq!(other.der(), &damaged[..]);
-        assert!(RECENT_CAS.lock().unwrap().len() <= RECENT_CAS_KEPT);
+        assert!(RECENT_CAS.read().unwrap().len() <= RECENT_CAS_KEPT);
     }
 }
