@@ -440,7 +440,6 @@ fn armourless_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
     (der.first() == Some(&0x30)).then_some(der)
 }
 
-/// Decode binary input: one or more concatenated DER objects, possibly padded with 0x00/0xFF.
 /// What decoding a PEM file gives when it holds exactly the canonical PEM of a CA certificate seen recently (a
 /// fleet's root file, read once per device): the item the PEM path would make, without scanning the text again.
 fn canonical_ca_file(name: &str, cert: crate::cert::Certificate) -> Loaded {
@@ -462,6 +461,7 @@ fn canonical_ca_file(name: &str, cert: crate::cert::Certificate) -> Loaded {
     }
 }
 
+/// Decode binary input: one or more concatenated DER objects, possibly padded with 0x00/0xFF.
 fn decode_der(name: &str, bytes: &[u8], via: &str, passphrase: Option<&str>) -> Result<Loaded> {
     let mut items = Vec::new();
     let mut notes = Vec::new();
