@@ -4,10 +4,11 @@
 //! `params: name=value;...`, otherwise one chosen by a hash of the input. The other parameters of that line go to
 //! the target when it declares them; targets that need an endpoint get an AWS or an Azure one. Asserts: every
 //! finding and error has a fix; a file holding the private key is marked secret; `manifest.json` and
-//! `README.txt` never hold the key; the output JSON parses.
+//! `README.txt` never hold the key; the output JSON parses; the codes-only checks find the same codes.
 #![no_main]
 
 use certpack::api::{self, CheckRequest, PackOptions};
+use certpack::check::{self, CheckOptions};
 use certpack::target::{self, Params};
 use certpack_fuzz::{check_error, key_scan, load, split_inputs, split_params, NOW};
 use libfuzzer_sys::fuzz_target;
@@ -52,6 +53,22 @@ fuzz_target!(|data: &[u8]| {
     if declares("endpoint") && params.get("endpoint").is_none() {
         params.set("endpoint", ENDPOINTS[data.len() % 2]);
     }
+    // The codes-only checks (batch) decide exactly as the checks with texts.
+    let check = CheckOptions {
+        target: Some(t),
+        endpoint: params.get("endpoint").map(str::to_string),
+        now: Some(NOW),
+        ..CheckOptions::default()
+    };
+    let decided = |findings: Vec<check::Finding>| -> Vec<(&'static str, check::Severity)> {
+        findings.iter().map(|f| (f.code, f.severity)).collect()
+    };
+    assert_eq!(
+        decided(check::Checker::codes_only(&bundle).run(&check)),
+        decided(check::Checker::new(&bundle).run(&check)),
+        "{}: codes-only checks decided otherwise",
+        t.name()
+    );
     let output = match api::pack(&bundle, t.name(), &params, &options) {
         Ok(output) => output,
         Err(err) => return check_error(&err, &[]),
