@@ -155,54 +155,67 @@ fn target_limits(ctx: &Context<'_>, item: &Item, algorithm: &KeyAlgorithm, out: 
     let Some(caps) = ctx.capabilities else {
         return;
     };
-    let code = match algorithm {
-        KeyAlgorithm::Ec { .. } if caps.rsa_only => EC_ON_RSA_ONLY,
-        KeyAlgorithm::Ec { curve: Curve::P384 } if caps.no_p384 => P384_UNSUPPORTED,
-        KeyAlgorithm::Rsa { bits } if caps.max_rsa_bits > 0 && *bits > caps.max_rsa_bits => {
-            RSA_TOO_LARGE
-        }
-        _ => return,
-    };
-    out.push(ctx.finding(code, |f| {
-        let target = ctx.target_name().unwrap_or("the target");
+    // For the texts: the target, whether the key is the server root's, and how to name the key.
+    let subject = || {
         let is_root = item.certificate().is_some() && !ctx.is_leaf(item);
         let what = if is_root {
             format!("the server root {}", ctx.describe(item))
         } else {
             "the device key".to_string()
         };
-        let (message, hint) = match algorithm {
-            KeyAlgorithm::Ec { curve } if code == EC_ON_RSA_ONLY => (
+        (ctx.target_name().unwrap_or("the target"), is_root, what)
+    };
+    let path = || item.origin.path.clone();
+    match algorithm {
+        KeyAlgorithm::Ec { curve } if caps.rsa_only => out.push(ctx.finding(EC_ON_RSA_ONLY, |f| {
+            let (target, is_root, what) = subject();
+            let hint = if is_root {
+                "ship an RSA root instead: AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure"
+            } else {
+                "create an RSA 2048 key and certificate for this device (AWS: aws iot create-keys-and-certificate gives RSA 2048), or choose a target whose TLS stack supports EC"
+            };
+            f.says(
                 format!("{what} is EC {curve}, but {target}'s TLS stack is RSA-only (mbedTLS -0x3C80 PK_UNKNOWN_PK_ALG)"),
-                if is_root {
-                    "ship an RSA root instead: AmazonRootCA1.pem for AWS IoT, DigiCert Global Root G2 for Azure".to_string()
+                hint,
+            )
+            .in_path(path())
+        })),
+        KeyAlgorithm::Ec { curve: Curve::P384 } if caps.no_p384 => {
+            out.push(ctx.finding(P384_UNSUPPORTED, |f| {
+                let (target, is_root, what) = subject();
+                let hint = if is_root {
+                    "ship a P-256 or RSA root instead (Amazon Root CA 3 is P-256, Amazon Root CA 1 RSA 2048)"
                 } else {
-                    "create an RSA 2048 key and certificate for this device (AWS: aws iot create-keys-and-certificate gives RSA 2048), or choose a target whose TLS stack supports EC".to_string()
-                },
-            ),
-            KeyAlgorithm::Rsa { bits } => (
-                format!(
-                    "{what} is RSA {bits}, but {target} handles RSA keys up to {} bits",
-                    caps.max_rsa_bits
-                ),
-                if is_root {
+                    "create the device key on P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256) and a certificate for it"
+                };
+                f.says(
+                    format!("{what} is EC P-384, which {target} does not support (mbedTLS -0x3A00 PK_UNKNOWN_NAMED_CURVE)"),
+                    hint,
+                )
+                .in_path(path())
+            }))
+        }
+        KeyAlgorithm::Rsa { bits } if caps.max_rsa_bits > 0 && *bits > caps.max_rsa_bits => {
+            out.push(ctx.finding(RSA_TOO_LARGE, |f| {
+                let (target, is_root, what) = subject();
+                let hint = if is_root {
                     "ship a root with a smaller key: Amazon Root CA 1 and DigiCert Global Root G2 are RSA 2048".to_string()
                 } else {
                     format!(
                         "create an RSA key of at most {} bits (or an EC P-256 key if {target} supports EC) and a certificate for it",
                         caps.max_rsa_bits
                     )
-                },
-            ),
-            _ => (
-                format!("{what} is EC P-384, which {target} does not support (mbedTLS -0x3A00 PK_UNKNOWN_NAMED_CURVE)"),
-                if is_root {
-                    "ship a P-256 or RSA root instead (Amazon Root CA 3 is P-256, Amazon Root CA 1 RSA 2048)".to_string()
-                } else {
-                    "create the device key on P-256 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256) and a certificate for it".to_string()
-                },
-            ),
-        };
-        f.says(message, hint).in_path(item.origin.path.clone())
-    }));
+                };
+                f.says(
+                    format!(
+                        "{what} is RSA {bits}, but {target} handles RSA keys up to {} bits",
+                        caps.max_rsa_bits
+                    ),
+                    hint,
+                )
+                .in_path(path())
+            }))
+        }
+        _ => {}
+    }
 }
