@@ -4,8 +4,8 @@
 use super::c_array::{array_header, preamble, single_file, style_param, ArrayHeader, ArrayStyle};
 use super::c_string::{string_len, string_len_rule, write_quoted_lines};
 use super::{
-    blobs, bundle_notes, c_block_comment, check_unique, eol_param, form_param, header_comment,
-    key_format_param, nul_param, text_for, Blob, Form, Naming, EOL, KEY_FORMAT, NAMES, PREFIX,
+    blobs, bundle_notes, check_unique, eol_param, form_param, key_format_param, nul_param,
+    text_for, Blob, CommentStyle, Form, HeaderComment, Naming, EOL, KEY_FORMAT, NAMES, PREFIX,
 };
 use crate::artifact::Artifacts;
 use crate::bundle::Bundle;
@@ -193,10 +193,15 @@ fn pem_header(
         style.is_static
     );
     let mut out = text_for(blobs);
-    c_block_comment(
-        &header_comment(FILE, t, &settings, &entries, &usage, true),
-        &mut out,
-    );
+    HeaderComment {
+        file: FILE,
+        target: t,
+        settings: &settings,
+        entries: &entries,
+        usage: &usage,
+        holds_key: true,
+    }
+    .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(FILE);
     out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
     preamble(

@@ -4,8 +4,8 @@
 
 use super::c_string::write_quoted_lines;
 use super::{
-    blobs, bundle_notes, c_block_comment, eol_param, header_comment, key_format_param, text_for,
-    Blob, Form, Part, EOL, KEY_FORMAT,
+    blobs, bundle_notes, eol_param, key_format_param, text_for, Blob, CommentStyle, Form,
+    HeaderComment, Part, EOL, KEY_FORMAT,
 };
 use crate::artifact::Artifacts;
 use crate::bundle::Bundle;
@@ -113,10 +113,15 @@ impl Target for AwsDemoHeader {
             if eol == Eol::Lf { "lf" } else { "crlf" }
         );
         let mut out = text_for(&blobs);
-        c_block_comment(
-            &header_comment(file, t, &settings, &entries, &usage, true),
-            &mut out,
-        );
+        HeaderComment {
+            file,
+            target: t,
+            settings: &settings,
+            entries: &entries,
+            usage: &usage,
+            holds_key: true,
+        }
+        .write(&mut out, CommentStyle::Block);
         out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
         let mut define = |name: &str, what: &str, blob: Option<&Blob>, guarded: bool| {
             out.push_str(&format!("\n/* {what} */\n"));
@@ -174,7 +179,7 @@ online converter drops it) and every literal is NUL-terminated."
 
 /// The CA that issued the device certificate, for JITR: the first intermediate, or the device chain's own root
 /// when that is given (and is not the server root).
-fn jitr_blob(bundle: &Bundle, eol: Eol) -> Result<Option<Blob>> {
+fn jitr_blob(bundle: &Bundle, eol: Eol) -> Result<Option<Blob<'_>>> {
     let item = bundle.chain().next().or_else(|| {
         bundle
             .chain_root()
@@ -196,6 +201,6 @@ fn jitr_blob(bundle: &Bundle, eol: Eol) -> Result<Option<Blob>> {
         ),
         form: Form::Pem,
         what: "device certificate's issuing CA (JITR)",
-        details: super::cert_details(item, cert),
+        details: super::Details::Certificate(item, cert),
     }))
 }

@@ -3,8 +3,8 @@
 //! explicit NUL terminator.
 
 use super::{
-    blobs, bundle_notes, c_block_comment, check_unique, eol_param, form_param, header_comment,
-    key_format_param, len_rule, nul_param, text_for, write_hex, Blob, Form, Naming, Text, EOL,
+    blobs, bundle_notes, check_unique, eol_param, form_param, key_format_param, len_rule,
+    nul_param, text_for, write_hex, Blob, CommentStyle, Form, HeaderComment, Naming, Text, EOL,
     KEY_FORMAT, NAMES, PREFIX,
 };
 use crate::artifact::{Artifact, Artifacts};
@@ -137,10 +137,15 @@ pub(crate) fn array_header(h: &ArrayHeader<'_>, blobs: &[Blob], naming: &Naming)
         })
         .collect();
     let mut out = text_for(blobs);
-    c_block_comment(
-        &header_comment(h.file, h.target, &settings, &entries, &h.usage, true),
-        &mut out,
-    );
+    HeaderComment {
+        file: h.file,
+        target: h.target,
+        settings: &settings,
+        entries: &entries,
+        usage: &h.usage,
+        holds_key: true,
+    }
+    .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(h.file);
     out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
     preamble(&h.style, &mut out);

@@ -3,8 +3,8 @@
 
 use super::naming::{c_escape, lines_with_endings};
 use super::{
-    blobs, bundle_notes, c_block_comment, check_unique, eol_param, header_comment,
-    key_format_param, text_for, Blob, Form, Naming, Text, EOL, KEY_FORMAT, NAMES, PREFIX,
+    blobs, bundle_notes, check_unique, eol_param, key_format_param, text_for, Blob, CommentStyle,
+    Form, HeaderComment, Naming, Text, EOL, KEY_FORMAT, NAMES, PREFIX,
 };
 use crate::artifact::Artifacts;
 use crate::bundle::Bundle;
@@ -147,10 +147,15 @@ impl Target for CString {
             }
         );
         let mut out = text_for(&blobs);
-        c_block_comment(
-            &header_comment(FILE, t, &settings, &entries, &usage, true),
-            &mut out,
-        );
+        HeaderComment {
+            file: FILE,
+            target: t,
+            settings: &settings,
+            entries: &entries,
+            usage: &usage,
+            holds_key: true,
+        }
+        .write(&mut out, CommentStyle::Block);
         let guard = super::naming::include_guard(FILE);
         out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
         if progmem && !define {

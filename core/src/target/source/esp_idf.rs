@@ -4,8 +4,8 @@
 
 use super::naming::make_c_identifier;
 use super::{
-    blobs, bundle_notes, c_block_comment, eol_param, form_param, header_comment, key_format_param,
-    line_comment, text_for, write_hex, Blob, Form, Text, EOL, KEY_FORMAT,
+    blobs, bundle_notes, eol_param, form_param, key_format_param, line_comment, text_for,
+    write_hex, Blob, CommentStyle, Form, HeaderComment, Text, EOL, KEY_FORMAT,
 };
 use crate::artifact::{Artifact, Artifacts};
 use crate::bundle::Bundle;
@@ -86,7 +86,7 @@ pub fn embed_asm(
 
 /// One embedded file: its path in the project, its symbols, and the C names the header gives them.
 pub(crate) struct Embedded<'a> {
-    pub blob: &'a Blob,
+    pub blob: &'a Blob<'a>,
     /// Path as written in the build configuration (`certs/client.crt.pem`, `src/certs/client.crt.pem`).
     pub path: String,
     /// C names of the start and end arrays (`client_crt_pem_start`).
@@ -153,10 +153,15 @@ pub(crate) fn extern_header(
         vec!["esp-tls: .cacert_buf = x_start, .cacert_bytes = x_end - x_start (DER: exact length, no NUL).".into()]
     };
     let mut out = text_for(blobs);
-    c_block_comment(
-        &header_comment(file, target, settings, &entries, &usage, false),
-        &mut out,
-    );
+    HeaderComment {
+        file,
+        target,
+        settings,
+        entries: &entries,
+        usage: &usage,
+        holds_key: false,
+    }
+    .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(file);
     out.push_str(&format!(
         "#ifndef {guard}\n#define {guard}\n\n#include <stdint.h>\n"

@@ -97,7 +97,7 @@ pub(crate) enum KeyFormat {
 }
 
 /// One piece of data to embed, with what the generated comment says about it.
-pub(crate) struct Blob {
+pub(crate) struct Blob<'a> {
     pub part: Part,
     /// 1-based position of a DER chain certificate (one blob each); 0 for everything else.
     pub index: usize,
@@ -108,17 +108,88 @@ pub(crate) struct Blob {
     pub form: Form,
     /// What it is, e.g. `device certificate`.
     pub what: &'static str,
-    /// Comment lines: subject, certificate ID, validity, source; safe for any comment, never key material.
-    pub details: Vec<String>,
+    /// What the comment lines say about it: subject, certificate ID, validity, source; never key material.
+    pub details: Details<'a>,
 }
 
-impl Blob {
+/// The comment lines about a piece, written when the comment is (no text is built for them before).
+pub(crate) enum Details<'a> {
+    /// A certificate: subject, certificate ID, validity and the file it came from.
+    Certificate(&'a Item, &'a Certificate),
+    /// The private key: algorithm and container, whether it belongs to the device certificate, its file.
+    Key {
+        item: &'a Item,
+        key: &'a crate::key::PrivateKey,
+        container: &'static str,
+        matches_leaf: Option<bool>,
+    },
+    /// The certificates of a PEM chain, numbered in issuing order, each with its certificate lines.
+    Chain(Vec<(&'a Item, &'a Certificate)>),
+}
+
+impl Details<'_> {
+    /// Write the lines, each indented by `indent`.
+    fn write(&self, comment: &mut Comment<'_>, indent: &str) {
+        match self {
+            Details::Certificate(item, cert) => write_cert_details(comment, indent, item, cert),
+            Details::Key {
+                item,
+                key,
+                container,
+                matches_leaf,
+            } => {
+                comment.line(format_args!("{indent}{}, {container}", key.algorithm()));
+                comment.line(format_args!(
+                    "{indent}{}",
+                    match matches_leaf {
+                        Some(true) => "belongs to the device certificate above",
+                        Some(false) => "WARNING: does NOT belong to the device certificate",
+                        None => "no device certificate to match it against",
+                    }
+                ));
+                comment.line(format_args!(
+                    "{indent}source: {}",
+                    naming::comment_safe(&item.origin.path)
+                ));
+            }
+            Details::Chain(chain) => {
+                let deeper = format!("{indent}    ");
+                for (n, (item, cert)) in chain.iter().enumerate() {
+                    comment.line(format_args!("{indent}[{}]", n + 1));
+                    write_cert_details(comment, &deeper, item, cert);
+                }
+            }
+        }
+    }
+}
+
+fn write_cert_details(comment: &mut Comment<'_>, indent: &str, item: &Item, cert: &Certificate) {
+    comment.line(format_args!(
+        "{indent}subject: {}",
+        naming::comment_safe(&cert.subject())
+    ));
+    comment.line(format_args!(
+        "{indent}certificate ID (SHA-256 of the DER): {}",
+        cert.sha256_hex()
+    ));
+    comment.line(format_args!(
+        "{indent}valid: {} to {}",
+        cert.not_before(),
+        cert.not_after()
+    ));
+    comment.line(format_args!(
+        "{indent}source: {}",
+        naming::comment_safe(&item.origin.path)
+    ));
+}
+
+impl Blob<'_> {
     pub fn secret(&self) -> bool {
         self.part == Part::Key
     }
 }
 
-impl Drop for Blob {
+impl Drop for Blob<'_> {
     fn drop(&mut self) {
         // 8 bytes per store instead of `Zeroizing`'s one.
         crate::wipe::wipe_zeroizing(&mut self.bytes);
@@ -131,7 +202,7 @@ pub(crate) fn blobs(
     form: Form,
     eol: Eol,
     key_format: KeyFormat,
-) -> Result<Vec<Blob>> {
+) -> Result<Vec<Blob<'_>>> {
     let style = PemStyle {
         eol,
         final_newline: true,
@@ -146,7 +217,7 @@ pub(crate) fn blobs(
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "device certificate",
-            details: cert_details(item, cert),
+            details: Details::Certificate(item, cert),
         });
     }
     if let Some(item) = bundle.key() {
@@ -167,16 +238,6 @@ pub(crate) fn blobs(
                         .to_vec(),
                 ),
             };
-            let mut details = vec![format!("{}, {container}", key.algorithm())];
-            details.push(match bundle.key_matches_leaf() {
-                Some(true) => "belongs to the device certificate above".to_string(),
-                Some(false) => "WARNING: does NOT belong to the device certificate".to_string(),
-                None => "no device certificate to match it against".to_string(),
-            });
-            details.push(format!(
-                "source: {}",
-                naming::comment_safe(&item.origin.path)
-            ));
             out.push(Blob {
                 part: Part::Key,
                 index: 0,
@@ -184,7 +245,12 @@ pub(crate) fn blobs(
                 bytes,
                 form,
                 what: "device private key",
-                details,
+                details: Details::Key {
+                    item,
+                    key,
+                    container,
+                    matches_leaf: bundle.key_matches_leaf(),
+                },
             });
         }
     }
@@ -202,21 +268,14 @@ pub(crate) fn blobs(
                     bytes: Zeroizing::new(cert.der().to_vec()),
                     form,
                     what: "intermediate CA certificate",
-                    details: cert_details(item, cert),
+                    details: Details::Certificate(item, cert),
                 });
             }
         }
         Form::Pem if !chain.is_empty() => {
             let mut bytes = Vec::new();
-            let mut details = Vec::new();
-            for (n, (item, cert)) in chain.iter().enumerate() {
+            for (_, cert) in &chain {
                 bytes.extend_from_slice(cert.pem_in(style)?.as_bytes());
-                details.push(format!("[{}]", n + 1));
-                details.extend(
-                    cert_details(item, cert)
-                        .into_iter()
-                        .map(|l| format!("    {l}")),
-                );
             }
             out.push(Blob {
                 part: Part::Chain,
@@ -225,7 +284,7 @@ pub(crate) fn blobs(
                 bytes: Zeroizing::new(bytes),
                 form,
                 what: "intermediate CA certificates, issuing order",
-                details,
+                details: Details::Chain(chain),
             });
         }
         Form::Pem => {}
@@ -238,7 +297,7 @@ pub(crate) fn blobs(
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "server root CA certificate",
-            details: cert_details(item, cert),
+            details: Details::Certificate(item, cert),
         });
     }
     if out.is_empty() {
@@ -261,15 +320,6 @@ fn cert_bytes(cert: &Certificate, form: Form, style: PemStyle) -> Result<Zeroizi
     }))
 }
 
-fn cert_details(item: &Item, cert: &Certificate) -> Vec<String> {
-    vec![
-        format!("subject: {}", naming::comment_safe(&cert.subject())),
-        format!("certificate ID (SHA-256 of the DER): {}", cert.sha256_hex()),
-        format!("valid: {} to {}", cert.not_before(), cert.not_after()),
-        format!("source: {}", naming::comment_safe(&item.origin.path)),
-    ]
-}
-
 /// Notes every source target adds (a key that does not match, chain layout).
 pub(crate) fn bundle_notes(bundle: &Bundle) -> Vec<String> {
     let mut notes = Vec::new();
@@ -279,90 +329,140 @@ pub(crate) fn bundle_notes(bundle: &Bundle) -> Vec<String> {
     notes
 }
 
+/// How comment lines are written: a C block comment (`/*`, ` * ` lines, ` */`) or line comments starting with a
+/// marker (`//`, `#`, `;`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CommentStyle {
+    Block,
+    Lines(&'static str),
+}
+
+/// Comment lines written straight into a text, in one [`CommentStyle`]: no line is built on its own first.
+pub(crate) struct Comment<'t> {
+    out: &'t mut Text,
+    style: CommentStyle,
+}
+
+impl<'t> Comment<'t> {
+    /// Start a comment (`/*` for a block).
+    pub fn open(out: &'t mut Text, style: CommentStyle) -> Comment<'t> {
+        if style == CommentStyle::Block {
+            out.push_str("/*\n");
+        }
+        Comment { out, style }
+    }
+    fn marker(&self) -> &'static str {
+        match self.style {
+            CommentStyle::Block => " *",
+            CommentStyle::Lines(marker) => marker,
+        }
+    }
+    /// A line of text (never empty: use [`Comment::blank`] for an empty line).
+    pub fn line(&mut self, text: fmt::Arguments<'_>) {
+        self.out.push_str(self.marker());
+        self.out.push(' ');
+        // Writing into a `Text` cannot fail.
+        let _ = fmt::Write::write_fmt(self.out, text);
+        self.out.push('\n');
+    }
+    /// An empty line.
+    pub fn blank(&mut self) {
+        self.out.push_str(self.marker());
+        self.out.push('\n');
+    }
+    /// End the comment (` */` for a block).
+    pub fn close(self) {
+        if self.style == CommentStyle::Block {
+            self.out.push_str(" */\n");
+        }
+    }
+}
+
 /// The comment block at the top of a generated file: what it is, a secret warning when it holds the key
 /// (`holds_key`; a header that only declares or includes the key's file says which file is secret), then one
 /// entry per embedded piece (`symbol` is the array, macro, constant or file the piece ends up in;
 /// `layout` says its exact length and NUL rule).
-pub(crate) fn header_comment(
-    file: &str,
-    target: &str,
-    settings: &str,
-    entries: &[(String, &Blob, String)],
-    usage: &[String],
-    holds_key: bool,
-) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "{file}: generated by certpack {} (target {target}{}{settings}).",
-            crate::VERSION,
-            if settings.is_empty() { "" } else { "; " }
-        ),
-        "Do not edit: run certpack again to change it.".to_string(),
-    ];
-    let secrets: Vec<&str> = entries
-        .iter()
-        .filter(|(_, b, _)| b.secret())
-        .map(|(s, _, _)| s.as_str())
-        .collect();
-    if !secrets.is_empty() && !holds_key {
-        lines.push(String::new());
-        lines.push(format!(
-            "Note: {} refers to the device PRIVATE KEY, whose file must stay secret (do not commit or",
-            secrets.join(", ")
-        ));
-        lines.push("publish it). This file itself holds no key material.".into());
-    } else if !secrets.is_empty() {
-        lines.push(String::new());
-        lines.push(format!(
-            "WARNING: this file holds the device PRIVATE KEY ({}). Keep it secret: do not commit it to version",
-            secrets.join(", ")
-        ));
-        lines.push(
-            "control, publish it or share it; build it only into this device's firmware.".into(),
-        );
-    }
-    for (symbol, blob, layout) in entries {
-        lines.push(String::new());
-        lines.push(format!(
-            "{symbol}: {}, {}, {layout}",
-            blob.what,
-            blob.form.name().to_ascii_uppercase()
-        ));
-        lines.extend(blob.details.iter().map(|d| format!("  {d}")));
-    }
-    if !usage.is_empty() {
-        lines.push(String::new());
-        lines.push("Usage:".into());
-        lines.extend(usage.iter().map(|u| format!("  {u}")));
-    }
-    lines
+pub(crate) struct HeaderComment<'h, 'b> {
+    pub file: &'h str,
+    pub target: &'h str,
+    pub settings: &'h str,
+    /// `(symbol, piece, layout)` per piece.
+    pub entries: &'h [(String, &'h Blob<'b>, String)],
+    pub usage: &'h [String],
+    pub holds_key: bool,
 }
 
-/// Render comment lines as a C block comment.
-pub(crate) fn c_block_comment(lines: &[String], out: &mut Text) {
-    out.push_str("/*\n");
+impl HeaderComment<'_, '_> {
+    /// Write the block into `out`.
+    pub fn write(&self, out: &mut Text, style: CommentStyle) {
+        let mut c = Comment::open(out, style);
+        c.line(format_args!(
+            "{}: generated by certpack {} (target {}{}{}).",
+            self.file,
+            crate::VERSION,
+            self.target,
+            if self.settings.is_empty() { "" } else { "; " },
+            self.settings
+        ));
+        c.line(format_args!(
+            "Do not edit: run certpack again to change it."
+        ));
+        let secrets = || {
+            self.entries
+                .iter()
+                .filter(|(_, b, _)| b.secret())
+                .map(|(s, _, _)| s.as_str())
+        };
+        if secrets().next().is_some() {
+            let names = secrets().collect::<Vec<_>>().join(", ");
+            c.blank();
+            if self.holds_key {
+                c.line(format_args!("WARNING: this file holds the device PRIVATE KEY ({names}). Keep it secret: do not commit it to version"));
+                c.line(format_args!(
+                    "control, publish it or share it; build it only into this device's firmware."
+                ));
+            } else {
+                c.line(format_args!("Note: {names} refers to the device PRIVATE KEY, whose file must stay secret (do not commit or"));
+                c.line(format_args!(
+                    "publish it). This file itself holds no key material."
+                ));
+            }
+        }
+        for (symbol, blob, layout) in self.entries {
+            c.blank();
+            c.line(format_args!(
+                "{symbol}: {}, {}, {layout}",
+                blob.what,
+                match blob.form {
+                    Form::Der => "DER",
+                    Form::Pem => "PEM",
+                }
+            ));
+            blob.details.write(&mut c, "  ");
+        }
+        if !self.usage.is_empty() {
+            c.blank();
+            c.line(format_args!("Usage:"));
+            for u in self.usage {
+                c.line(format_args!("  {u}"));
+            }
+        }
+        c.close();
+    }
+}
+
+/// Render comment lines as line comments starting with `marker` (`//`, `#`, `;`); an empty line is the bare
+/// marker.
+pub(crate) fn line_comment(marker: &'static str, lines: &[String], out: &mut Text) {
+    let mut c = Comment::open(out, CommentStyle::Lines(marker));
     for line in lines {
         if line.is_empty() {
-            out.push_str(" *\n");
+            c.blank();
         } else {
-            out.push_str(" * ");
-            out.push_str(line);
-            out.push('\n');
+            c.line(format_args!("{line}"));
         }
     }
-    out.push_str(" */\n");
-}
-
-/// Render comment lines as line comments starting with `marker` (`//`, `#`, `;`).
-pub(crate) fn line_comment(marker: &str, lines: &[String], out: &mut Text) {
-    for line in lines {
-        out.push_str(marker);
-        if !line.is_empty() {
-            out.push(' ');
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
+    c.close();
 }
 
 /// Generated text that may hold key material: wiped when dropped, and when it grows. Only UTF-8 text goes in

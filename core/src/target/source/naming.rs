@@ -166,17 +166,17 @@ pub fn lines_with_endings(text: &[u8]) -> Vec<&[u8]> {
 /// INI): printable ASCII is kept, except that `/*` and `*/` get a space between and `??` becomes `?\?` (no
 /// trigraph); control characters and non-ASCII become `<U+XXXX>`, so nothing in the input can end the comment,
 /// add a line or hide text (no bidirectional controls).
-pub fn comment_safe(text: &str) -> String {
-    // Most text (a path, a subject) is printable ASCII with nothing to escape: copied as it is.
+pub fn comment_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // Most text (a path, a subject) is printable ASCII with nothing to escape: used as it is.
     let plain = text
         .as_bytes()
         .windows(2)
         .all(|pair| !matches!(pair, [b'*', b'/'] | [b'/', b'*'] | [b'?', b'?']))
         && text.bytes().all(|b| (b' '..=b'~').contains(&b));
     if plain {
-        text.to_string()
+        std::borrow::Cow::Borrowed(text)
     } else {
-        escape_comment(text)
+        std::borrow::Cow::Owned(escape_comment(text))
     }
 }
 

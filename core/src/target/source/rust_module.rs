@@ -4,8 +4,8 @@
 
 use super::naming::rust_escape;
 use super::{
-    blobs, bundle_notes, eol_param, header_comment, key_format_param, line_comment, write_hex,
-    Blob, Form, Naming, Part, Text, EOL, KEY_FORMAT, PREFIX,
+    blobs, bundle_notes, eol_param, key_format_param, write_hex, Blob, CommentStyle, Form,
+    HeaderComment, Naming, Part, Text, EOL, KEY_FORMAT, PREFIX,
 };
 use crate::artifact::{Artifact, Artifacts};
 use crate::bundle::Bundle;
@@ -124,11 +124,15 @@ impl Target for RustModule {
         );
         let mut out =
             Text::with_capacity(all.iter().map(|b| b.bytes.len() * 8).sum::<usize>() + 8192);
-        line_comment(
-            "//",
-            &header_comment(MODULE_FILE, t, &settings, &entries, &usage, true),
-            &mut out,
-        );
+        HeaderComment {
+            file: MODULE_FILE,
+            target: t,
+            settings: &settings,
+            entries: &entries,
+            usage: &usage,
+            holds_key: true,
+        }
+        .write(&mut out, CommentStyle::Lines("//"));
         for part in [Part::Cert, Part::Key, Part::Chain, Part::Root] {
             let ders: Vec<&Blob> = der_blobs.iter().filter(|b| b.part == part).collect();
             if part == Part::Chain && !ders.is_empty() {

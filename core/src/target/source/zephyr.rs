@@ -4,9 +4,8 @@
 
 use super::c_string::write_quoted_lines;
 use super::{
-    blobs, bundle_notes, c_block_comment, check_unique, eol_param, header_comment,
-    key_format_param, nul_param, text_for, write_hex, Blob, Form, Naming, Part, Text, EOL,
-    KEY_FORMAT, NAMES, PREFIX,
+    blobs, bundle_notes, check_unique, eol_param, key_format_param, nul_param, text_for, write_hex,
+    Blob, CommentStyle, Form, HeaderComment, Naming, Part, Text, EOL, KEY_FORMAT, NAMES, PREFIX,
 };
 use crate::artifact::{Artifact, Artifacts};
 use crate::bundle::Bundle;
@@ -176,10 +175,15 @@ impl Target for Zephyr {
             Layout::Ncs => "form=ncs".into(),
         };
         let mut header = text_for(&blobs);
-        c_block_comment(
-            &header_comment("certs.h", t, &settings, &entries, &usage, false),
-            &mut header,
-        );
+        HeaderComment {
+            file: "certs.h",
+            target: t,
+            settings: &settings,
+            entries: &entries,
+            usage: &usage,
+            holds_key: false,
+        }
+        .write(&mut header, CommentStyle::Block);
         let guard = super::naming::include_guard("certs.h");
         header.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
         for (name, include) in names.iter().zip(&includes) {
