@@ -365,7 +365,9 @@ pub struct DeviceOutputs {
     /// Codes of the check findings (warnings and errors).
     pub findings: Vec<String>,
     /// The outputs in writing order, named `<target>/<file>` as in a device folder of [`run`]; those holding
-    /// key material are wiped on drop. Empty for a failed device.
+    /// key material are wiped on drop. Empty for a failed device. A target whose `manifest.json` and `README.txt`
+    /// are both left out by the file patterns may leave its files' descriptions and metadata empty
+    /// ([`crate::target::Target::pack_wanted`]).
     pub files: Vec<Artifact>,
     /// Why the device failed.
     pub error: Option<Error>,

@@ -173,8 +173,10 @@ pub trait Target: Sync {
     fn pack(&self, bundle: &Bundle, params: &Params) -> Result<Artifacts>;
     /// [`Target::pack`] for a caller that keeps only the files `wanted` accepts (by name): a target may leave
     /// out the others where they are costly to build (the module targets' AT script), naming them in
-    /// [`Artifacts::left_out`], and may leave [`Artifacts::readme`] empty when `README.txt` is not wanted. The
-    /// files it does build are the same bytes. By default every file is built.
+    /// [`Artifacts::left_out`], may leave [`Artifacts::readme`] empty when `README.txt` is not wanted, and may
+    /// leave the files' descriptions, placements, AT commands and metadata out when neither `manifest.json` nor
+    /// `README.txt` (which show them) is wanted. The files it does build are the same bytes, marked secret the
+    /// same way. By default every file is built.
     fn pack_wanted(
         &self,
         bundle: &Bundle,

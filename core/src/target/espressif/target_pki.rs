@@ -186,9 +186,13 @@ impl Target for PkiTarget {
         let all_type_2 = params.bool_or(self.name, "quirk-all-type-2", false)?;
         let mut creds = material::extract(bundle, &format!("target {}", self.name), options)?;
         let mut out = Artifacts::new(self.name);
-        // Every set holds the same three bins: each is built once.
+        // Every set holds the same three bins: each is built once, and the last set takes it over.
         let mut built: [Option<Zeroizing<Vec<u8>>>; 3] = [None, None, None];
-        for set in sets(self.name, params)? {
+        // Descriptions, placements, commands and metadata are for manifest.json and README.txt.
+        let described = wanted("manifest.json") || wanted("README.txt");
+        let sets = sets(self.name, params)?;
+        for (n, set) in sets.iter().enumerate() {
+            let last_set = n + 1 == sets.len();
             let pieces: [(&str, ItemType, &[u8], bool, &str); 3] = [
                 (
                     "cert",
@@ -237,21 +241,34 @@ impl Target for PkiTarget {
                         },
                     ));
                 }
+                let bytes = if last_set {
+                    std::mem::take(&mut **bin)
+                } else {
+                    bin.to_vec()
+                };
                 let type_code = if all_type_2 { 0x02 } else { kind.code() };
-                let mut artifact = Artifact::new(
-                    file.clone(),
-                    bin.to_vec(),
-                    format!(
-                        "AtPKI bin: {what}, {} ({} content bytes, type 0x{type_code:02x}, id 0)",
-                        options.content.name().to_ascii_uppercase(),
-                        content.len()
-                    ),
-                )
-                .flash(name.as_str(), part.offset, part.size)
-                .at_command(format!("AT+SYSFLASH=1,\"{name}\",0,{}", bin.len()))
-                .meta("content", options.content.name())
-                .meta("item_type", format!("0x{type_code:02x}"))
-                .meta("content_length", content.len().to_string());
+                let mut artifact = if described {
+                    let at_command = format!("AT+SYSFLASH=1,\"{name}\",0,{}", bytes.len());
+                    Artifact::new(
+                        file,
+                        bytes,
+                        format!(
+                            "AtPKI bin: {what}, {} ({} content bytes, type 0x{type_code:02x}, id 0)",
+                            match options.content {
+                                Content::Pem => "PEM",
+                                Content::Der => "DER",
+                            },
+                            content.len()
+                        ),
+                    )
+                    .flash(name, part.offset, part.size)
+                    .at_command(at_command)
+                    .meta("content", options.content.name())
+                    .meta("item_type", format!("0x{type_code:02x}"))
+                    .meta("content_length", content.len().to_string())
+                } else {
+                    Artifact::new(file, bytes, "")
+                };
                 if secret {
                     artifact = artifact.secret();
                 }

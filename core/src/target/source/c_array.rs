@@ -2,6 +2,8 @@
 //! variable), with the options firmware needs: `const`, `static`, `PROGMEM`, `uint8_t`, a chosen name and an
 //! explicit NUL terminator.
 
+use std::fmt::Write as _;
+
 use super::{
     blobs, bundle_notes, check_unique, eol_param, form_param, key_format_param, len_rule,
     nul_param, text_for, write_hex, Blob, CommentStyle, Form, HeaderComment, Naming, Text, EOL,
@@ -82,7 +84,7 @@ pub(crate) fn write_array(out: &mut Text, name: &str, bytes: &[u8], style: &Arra
     out.push_str(q);
     out.push_str("unsigned int ");
     out.push_str(name);
-    out.push_str(&format!("_len = {};\n", bytes.len()));
+    let _ = writeln!(out, "_len = {};", bytes.len());
 }
 
 /// The `#include`s and the `PROGMEM` fallback a header of arrays in `style` needs.
@@ -147,7 +149,7 @@ pub(crate) fn array_header(h: &ArrayHeader<'_>, blobs: &[Blob], naming: &Naming)
     }
     .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(h.file);
-    out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
+    let _ = write!(out, "#ifndef {guard}\n#define {guard}\n");
     preamble(&h.style, &mut out);
     for (blob, name) in blobs.iter().zip(&names) {
         out.push('\n');
@@ -160,7 +162,7 @@ pub(crate) fn array_header(h: &ArrayHeader<'_>, blobs: &[Blob], naming: &Naming)
             write_array(&mut out, name, &blob.bytes, &h.style);
         }
     }
-    out.push_str(&format!("\n#endif /* {guard} */\n"));
+    let _ = write!(out, "\n#endif /* {guard} */\n");
     Ok(out)
 }
 
