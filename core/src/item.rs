@@ -156,7 +156,7 @@ pub(crate) fn classify(
     let der = raw.der;
     let content = if label == "ENCRYPTED PRIVATE KEY" {
         Content::PrivateKey(PrivateKey::from_encrypted_pkcs8_der(der, passphrase)?)
-    } else if let Some(content) = try_all(der, passphrase) {
+    } else if let Some(content) = try_labelled(label, der).or_else(|| try_all(der, passphrase)) {
         content?
     } else {
         return Err(unrecognised(label, der));
@@ -271,6 +271,23 @@ fn sec1_with_explicit_parameters(der: &[u8]) -> bool {
                 && params.tag().is_context_specific()
                 && params.value().first() == Some(&0x30)
     )
+}
+
+/// The structure the label names, when it fits (nearly every PEM block): the others need not be tried. The
+/// structures are told apart by their first fields, so one that fits is the one [`try_all`] would find.
+fn try_labelled(label: &str, der: &[u8]) -> Option<Result<Content>> {
+    match label {
+        "EC PRIVATE KEY" => sec1::EcPrivateKey::from_der(der)
+            .ok()
+            .map(|key| PrivateKey::from_sec1_key(key, None).map(Content::PrivateKey)),
+        "PRIVATE KEY" if pkcs8::PrivateKeyInfo::from_der(der).is_ok() => {
+            Some(PrivateKey::from_pkcs8_der(der).map(Content::PrivateKey))
+        }
+        "RSA PRIVATE KEY" if pkcs1::RsaPrivateKey::from_der(der).is_ok() => {
+            Some(PrivateKey::from_pkcs1_der(der).map(Content::PrivateKey))
+        }
+        _ => None,
+    }
 }
 
 /// Try each structure in turn; `None` if none fits. An error means a structure fitted but its content is unusable.

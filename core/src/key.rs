@@ -207,10 +207,16 @@ impl PublicKey {
         let spki =
             SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_error("the public key", e))?;
         let algorithm = spki_algorithm(&spki)?;
-        Ok(PublicKey::new(
-            spki.to_der().map_err(|e| der_error("the public key", e))?,
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .map(normalise_point)
+            .unwrap_or_default();
+        Ok(PublicKey {
+            spki: spki.to_der().map_err(|e| der_error("the public key", e))?,
             algorithm,
-        ))
+            bits,
+        })
     }
 
     /// Parse a PKCS#1 `RSAPublicKey` (`BEGIN RSA PUBLIC KEY`) and wrap it as SPKI.
@@ -567,6 +573,14 @@ impl PrivateKey {
     fn from_sec1_parts(der: &[u8], outer_curve: Option<ObjectIdentifier>) -> Result<PrivateKey> {
         let key =
             sec1::EcPrivateKey::from_der(der).map_err(|e| der_error("the EC private key", e))?;
+        Self::from_sec1_key(key, outer_curve)
+    }
+
+    /// A SEC1 `ECPrivateKey` already parsed (the curve from its parameters, else `outer_curve`).
+    pub(crate) fn from_sec1_key(
+        key: sec1::EcPrivateKey<'_>,
+        outer_curve: Option<ObjectIdentifier>,
+    ) -> Result<PrivateKey> {
         let inner_curve = key.parameters.and_then(|p| p.named_curve());
         let curve_oid = inner_curve.or(outer_curve).ok_or_else(|| {
             Error::new(
@@ -618,7 +632,11 @@ impl PrivateKey {
             form: KeyForm::Sec1,
             pkcs8,
             traditional: Some(sec1),
-            public: PublicKey::new(ec_spki(curve_oid, &point)?, algorithm),
+            public: PublicKey {
+                spki: ec_spki(curve_oid, &point)?,
+                algorithm,
+                bits: normalise_point(&point),
+            },
             traditional_pem: Default::default(),
         })
     }
