@@ -18,7 +18,7 @@ use certpack::{ErrorKind, Input, LoadOptions, Params};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple, PyType};
 use zeroize::Zeroizing;
 
 /// mimalloc for the extension's own allocations, as in the CLI (docs/performance.md).
@@ -419,6 +419,9 @@ struct PyFleet {
     /// The number of devices, kept apart so `len()` never waits for the lock a packing chunk holds.
     devices: usize,
     chunks: std::sync::Mutex<certpack::batch::FleetChunks>,
+    /// The file names of the last device, as interned Python strings: every device of a fleet has the same
+    /// names in the same order, so each is made (and hashed) once, not once per device.
+    names: std::sync::Mutex<Vec<(String, Py<PyString>)>>,
 }
 
 #[pymethods]
@@ -446,6 +449,7 @@ impl PyFleet {
             Ok(PyFleet {
                 devices: chunks.devices(),
                 chunks: std::sync::Mutex::new(chunks),
+                names: Default::default(),
             })
         })
     }
@@ -463,12 +467,25 @@ impl PyFleet {
         let Some(chunk) = detached(py, || Ok(self.lock().next()))? else {
             return Ok(None);
         };
+        let mut names = self
+            .names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let devices = chunk
             .iter()
             .map(|d| {
                 let files = PyDict::new(py);
-                for f in &d.files {
-                    files.set_item(&f.name, PyBytes::new(py, &f.bytes))?;
+                for (i, f) in d.files.iter().enumerate() {
+                    let name = match names.get(i) {
+                        Some((known, name)) if *known == f.name => name.bind(py).clone(),
+                        _ => {
+                            let name = PyString::intern(py, &f.name);
+                            names.truncate(i);
+                            names.push((f.name.clone(), name.clone().unbind()));
+                            name
+                        }
+                    };
+                    files.set_item(name, PyBytes::new(py, &f.bytes))?;
                 }
                 let error = d.error.as_ref().map(|e| to_py(py, e).into_value(py));
                 (
