@@ -1,6 +1,7 @@
-//! [`FleetChunks`]: a fleet packed in memory chunk by chunk, the next chunk packing on the worker threads while
+//! [`FleetChunks`]: a fleet packed in memory chunk by chunk, the next chunks packing on the worker threads while
 //! the caller handles the one it has (converts it for Python, sends it to a programmer or a database).
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver};
@@ -14,7 +15,8 @@ use crate::error::Result;
 type Outcome = std::thread::Result<Vec<DeviceOutputs>>;
 
 /// The devices of a fleet packed `chunk` at a time, in fleet order, like [`pack_fleet`](super::pack_fleet).
-/// While the caller holds one chunk, the next is being packed: at most two chunks are in memory.
+/// While the caller holds one chunk, the next two are being packed (two, so the workers never wait for the caller
+/// to ask for the next one): at most three chunks are in memory.
 #[derive(Debug)]
 pub struct FleetChunks {
     devices: Arc<[Device]>,
@@ -22,9 +24,12 @@ pub struct FleetChunks {
     chunk: usize,
     /// Start of the first chunk not yet started.
     next: usize,
-    /// The chunk being packed.
-    pending: Option<Receiver<Outcome>>,
+    /// The chunks being packed, in fleet order.
+    pending: VecDeque<Receiver<Outcome>>,
 }
+
+/// How many chunks are packed ahead of the caller.
+const AHEAD: usize = 2;
 
 impl FleetChunks {
     /// Check `options` (an unknown target, pattern or parameter fails here, before any device runs) and start
@@ -36,9 +41,11 @@ impl FleetChunks {
             options: Arc::new(options),
             chunk: chunk.max(1),
             next: 0,
-            pending: None,
+            pending: VecDeque::with_capacity(AHEAD),
         };
-        chunks.pending = chunks.start_next();
+        for _ in 0..AHEAD {
+            chunks.start_next();
+        }
         Ok(chunks)
     }
 
@@ -53,10 +60,11 @@ impl FleetChunks {
         rayon::spawn(move || drop(chunk));
     }
 
-    fn start_next(&mut self) -> Option<Receiver<Outcome>> {
+    /// Start packing the next chunk, if any is left.
+    fn start_next(&mut self) {
         let range: Range<usize> = self.next..(self.next + self.chunk).min(self.devices.len());
         if range.is_empty() {
-            return None;
+            return;
         }
         self.next = range.end;
         let (devices, options) = (Arc::clone(&self.devices), Arc::clone(&self.options));
@@ -67,20 +75,20 @@ impl FleetChunks {
             // The receiver is gone when the caller stopped early: the outputs are dropped here.
             let _ = done.send(outcome);
         });
-        Some(receiver)
+        self.pending.push_back(receiver);
     }
 }
 
 impl Iterator for FleetChunks {
     type Item = Vec<DeviceOutputs>;
 
-    /// Wait for the chunk being packed, start the next one and return the first.
+    /// Start one more chunk, wait for the first one being packed and return it.
     fn next(&mut self) -> Option<Vec<DeviceOutputs>> {
-        let receiver = self.pending.take()?;
+        let receiver = self.pending.pop_front()?;
+        self.start_next();
         let outcome = receiver
             .recv()
             .unwrap_or_else(|_| Err(Box::new("a fleet chunk's worker stopped without a result")));
-        self.pending = self.start_next();
         match outcome {
             Ok(chunk) => Some(chunk),
             Err(payload) => panic::resume_unwind(payload),

@@ -648,8 +648,8 @@ def pack_fleet(
     into its folder (same checks, ``files`` selection, manifests and READMEs, byte for byte), without writing
     anything. For factory scripts that send the outputs on (a programmer, a database) rather than to disk.
 
-    Devices are packed ``chunk`` at a time on all cores with the GIL released, the next chunk while your loop
-    handles the current one, so a fleet of any size needs the memory of two chunks. A bad device is yielded with
+    Devices are packed ``chunk`` at a time on all cores with the GIL released, the next two chunks while your
+    loop handles the current one, so a fleet of any size needs the memory of three chunks. A bad device is yielded with
     ``error`` set and never stops the others. An unknown target, file pattern or parameter raises here, before
     any device runs.
     """
