@@ -119,10 +119,10 @@ fn line_of(text: &str, byte: usize) -> usize {
 /// Find `-----BEGIN <label>-----` at or after `from`; returns (start, label, end of marker).
 fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
     let mut search = from;
-    while let Some(rel) = text[search..].find("-----BEGIN ") {
-        let start = search + rel;
+    while let Some(start) = find_dashed(text, search, "-----BEGIN ") {
         let label_start = start + "-----BEGIN ".len();
-        if let Some(label_len) = text[label_start..].find("-----") {
+        if let Some(label_len) = find_dashed(text, label_start, "-----").map(|at| at - label_start)
+        {
             let label = &text[label_start..label_start + label_len];
             if !label.contains('\n') && label.len() <= 64 {
                 return Some((start, label.trim().to_string(), label_start + label_len + 5));
@@ -131,6 +131,21 @@ fn find_begin(text: &str, from: usize) -> Option<(usize, String, usize)> {
         search = label_start;
     }
     None
+}
+
+/// Where `needle` (which starts with `-`) first occurs in `text` at or after `from`, as `text[from..].find(needle)`
+/// would say (but as an index into `text`): PEM text has few dashes, and looking at each is cheaper than setting up
+/// a substring search for every marker.
+fn find_dashed(text: &str, from: usize, needle: &str) -> Option<usize> {
+    let (bytes, needle) = (text.as_bytes(), needle.as_bytes());
+    let mut at = from;
+    loop {
+        at += bytes.get(at..)?.iter().position(|&b| b == b'-')?;
+        if bytes[at..].starts_with(needle) {
+            return Some(at);
+        }
+        at += 1;
+    }
 }
 
 /// The common case in one pass: a block body in OpenSSL's layout (a line break after the BEGIN marker, lines of
@@ -184,13 +199,9 @@ fn decode_standard_block(rest: &str, end_marker: &str) -> Option<(SecretBytes, u
 }
 
 /// Where `marker` first occurs in `rest`. A PEM body holds no `-`, so the first `-` is nearly always the END
-/// marker: checked directly before the general search.
+/// marker.
 fn find_end(rest: &str, marker: &str) -> Option<usize> {
-    match rest.as_bytes().iter().position(|&b| b == b'-') {
-        Some(dash) if rest[dash..].starts_with(marker) => Some(dash),
-        Some(dash) => rest[dash..].find(marker).map(|n| dash + n),
-        None => None,
-    }
+    find_dashed(rest, 0, marker)
 }
 
 fn is_base64_char(c: char) -> bool {
@@ -482,6 +493,22 @@ mod tests {
 
     proptest! {
         /// The one-pass decoder of OpenSSL-layout bodies agrees with the general path wherever it answers.
+        #[test]
+        fn dashed_markers_are_found_where_str_find_finds_them(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["-", "--", "-----", "-----BEGIN ", "-----END X-----", "A", "\n", "é", "BEGIN "]),
+                0..12,
+            ),
+            from in any::<usize>(),
+        ) {
+            let text: String = pieces.concat();
+            let from = from % (text.len() + 1);
+            prop_assume!(text.is_char_boundary(from));
+            for needle in ["-----BEGIN ", "-----", "-----END X-----"] {
+                prop_assert_eq!(find_dashed(&text, from, needle), text[from..].find(needle).map(|n| from + n));
+            }
+        }
+
         #[test]
         fn standard_block_same_as_general_path(
             data in proptest::collection::vec(any::<u8>(), 0..200),
