@@ -311,11 +311,12 @@ fn run_devices(
     fs::create_dir_all(&options.out_dir)
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     let out = OutFolder::scan(&options.out_dir)?;
+    let shared = target_params(options);
     Ok(devices
         .par_iter()
         .map(|d| {
             go_on().then(|| {
-                let result = run_device(d, options, &out);
+                let result = run_device(d, options, &shared, &out);
                 progress(&result);
                 result
             })
@@ -384,11 +385,13 @@ pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<Devi
 
 /// [`pack_fleet`] with the options already checked.
 fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs> {
+    let shared = target_params(options);
     devices
         .par_iter()
         .map(|device| {
-            let packed = read_device(device, options)
-                .and_then(|(inputs, params)| pack_outputs(&inputs, options, &params, false));
+            let packed = read_device(device, options).and_then(|(inputs, own)| {
+                pack_outputs(&inputs, options, &TargetParams::new(own, &shared), false)
+            });
             match packed {
                 Ok(p) => DeviceOutputs {
                     device: device.id.clone(),
@@ -464,8 +467,13 @@ fn failed(device: &Device, err: &Error) -> DeviceResult {
     }
 }
 
-fn run_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> DeviceResult {
-    match pack_device(device, options, out) {
+fn run_device(
+    device: &Device,
+    options: &BatchOptions,
+    shared: &[Params],
+    out: &OutFolder,
+) -> DeviceResult {
+    match pack_device(device, options, shared, out) {
         Ok(result) => result,
         Err(err) => failed(device, &err),
     }
@@ -488,25 +496,78 @@ fn safe_id(id: &str) -> Result<()> {
     }
 }
 
-/// A device's inputs, read, and its parameters: the batch's, overridden by the device's own.
-fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, Params)> {
+/// A device's inputs, read, and its parameters when it has its own: the batch's, overridden by the device's.
+fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, Option<Params>)> {
     safe_id(&device.id)?;
     let mut inputs = Vec::new();
     for p in &device.inputs {
         inputs.extend(Input::read_path(p)?);
     }
+    if device.params.iter().next().is_none() {
+        return Ok((inputs, None));
+    }
     let mut params = options.params.clone();
     for (k, v) in device.params.iter() {
         params.set(k, v);
     }
-    Ok((inputs, params))
+    Ok((inputs, Some(params)))
+}
+
+/// Each target's parameters for one device.
+enum TargetParams<'a> {
+    /// The batch's, worked out once per run for each target in order ([`target_params`]): most devices bring no
+    /// parameters of their own.
+    Shared(&'a [Params]),
+    /// The device's own (the batch's overridden by the device's), picked for each target as it is packed.
+    Device(Params),
+}
+
+impl<'a> TargetParams<'a> {
+    fn new(own: Option<Params>, shared: &'a [Params]) -> TargetParams<'a> {
+        own.map_or(TargetParams::Shared(shared), TargetParams::Device)
+    }
+    /// The parameters of the `index`-th target of the batch, `name`.
+    fn for_target(
+        &self,
+        index: usize,
+        name: &str,
+        target: &dyn target::Target,
+    ) -> std::borrow::Cow<'_, Params> {
+        match self {
+            TargetParams::Shared(list) => match list.get(index) {
+                Some(params) => std::borrow::Cow::Borrowed(params),
+                None => std::borrow::Cow::Owned(Params::new()),
+            },
+            TargetParams::Device(params) => {
+                std::borrow::Cow::Owned(params_for(name, target, params))
+            }
+        }
+    }
+}
+
+/// The batch's parameters for each of its targets, in order (an unknown target gets none: packing it fails).
+fn target_params(options: &BatchOptions) -> Vec<Params> {
+    options
+        .targets
+        .iter()
+        .map(|name| {
+            target::find(name)
+                .map(|t| params_for(name, t, &options.params))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Pack one device and write its folder, unless an earlier run's folder already holds exactly these files (then
 /// it is `unchanged`: every device is packed and checked again, so the summary has today's findings).
-fn pack_device(device: &Device, options: &BatchOptions, out: &OutFolder) -> Result<DeviceResult> {
-    let (inputs, params) = read_device(device, options)?;
-    let packed = pack_outputs(&inputs, options, &params, true)?;
+fn pack_device(
+    device: &Device,
+    options: &BatchOptions,
+    shared: &[Params],
+    out: &OutFolder,
+) -> Result<DeviceResult> {
+    let (inputs, own) = read_device(device, options)?;
+    let packed = pack_outputs(&inputs, options, &TargetParams::new(own, shared), true)?;
     let unchanged = out.may_hold(&device.id)
         && on_disk::holds_exactly(&out.dir.join(&device.id), &packed.files);
     if !unchanged {
@@ -553,7 +614,7 @@ struct Packed {
 fn pack_outputs(
     inputs: &[Input],
     options: &BatchOptions,
-    params: &Params,
+    params: &TargetParams<'_>,
     hash_all: bool,
 ) -> Result<Packed> {
     let bundle = Bundle::load(inputs, &options.load)?;
@@ -567,9 +628,9 @@ fn pack_outputs(
         now: options.now,
         ..Default::default()
     };
-    for name in &options.targets {
+    for (index, name) in options.targets.iter().enumerate() {
         let target = target::find(name)?;
-        let params = params_for(name, target, params);
+        let params = params.for_target(index, name, target);
         // Only what the patterns select is built where a target can leave files out (a module's AT script).
         let patterns = patterns_for(&options.files, name);
         let wanted =

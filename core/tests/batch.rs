@@ -285,13 +285,19 @@ fn csv_and_jsonl_manifests() {
     assert!(pem.contains("\r\n"));
 
     let jsonl = root.join("fleet.jsonl");
-    fs::write(&jsonl, format!("{{\"device_id\": \"gamma\", \"inputs\": [\"{}\"], \"params\": {{\"key-format\": \"pkcs8\"}}}}\n", rsa.display())).unwrap();
+    fs::write(&jsonl, format!("{{\"device_id\": \"gamma\", \"inputs\": [\"{0}\"], \"params\": {{\"key-format\": \"pkcs8\"}}}}\n{{\"device_id\": \"delta\", \"inputs\": [\"{0}\"]}}\n", rsa.display())).unwrap();
     let devices = batch::discover(&jsonl).unwrap();
     let summary = batch::run(&devices, &options(&root.join("out2")), &|_| {}).unwrap();
-    assert_eq!(summary.written, 1);
-    let key = fs::read(root.join("out2/gamma/der/client.key.der")).unwrap();
+    assert_eq!(summary.written, 2);
+    // A device's own parameter applies to it alone; the device without one keeps the batch's (traditional).
     let direct = certpack::Bundle::load_paths(&[&rsa], &Default::default()).unwrap();
+    let key = fs::read(root.join("out2/gamma/der/client.key.der")).unwrap();
     assert_eq!(key, direct.require_key("t").unwrap().pkcs8_der().to_vec());
+    let key = fs::read(root.join("out2/delta/der/client.key.der")).unwrap();
+    assert_eq!(
+        key,
+        direct.require_key("t").unwrap().traditional_der().to_vec()
+    );
     let _ = fs::remove_dir_all(&root);
 }
 
