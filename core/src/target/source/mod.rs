@@ -139,18 +139,15 @@ impl Details<'_> {
                 matches_leaf,
             } => {
                 comment.line(format_args!("{indent}{}, {container}", key.algorithm()));
-                comment.line(format_args!(
-                    "{indent}{}",
+                comment.parts(&[
+                    indent,
                     match matches_leaf {
                         Some(true) => "belongs to the device certificate above",
                         Some(false) => "WARNING: does NOT belong to the device certificate",
                         None => "no device certificate to match it against",
-                    }
-                ));
-                comment.line(format_args!(
-                    "{indent}source: {}",
-                    naming::comment_safe(&item.origin.path)
-                ));
+                    },
+                ]);
+                comment.parts(&[indent, "source: ", &naming::comment_safe(&item.origin.path)]);
             }
             Details::Chain(chain) => {
                 let deeper = format!("{indent}    ");
@@ -164,23 +161,22 @@ impl Details<'_> {
 }
 
 fn write_cert_details(comment: &mut Comment<'_>, indent: &str, item: &Item, cert: &Certificate) {
-    comment.line(format_args!(
-        "{indent}subject: {}",
-        naming::comment_safe(&cert.subject())
-    ));
-    comment.line(format_args!(
-        "{indent}certificate ID (SHA-256 of the DER): {}",
-        cert.sha256_hex()
-    ));
+    comment.parts(&[
+        indent,
+        "subject: ",
+        &naming::comment_safe(cert.subject_text()),
+    ]);
+    comment.parts(&[
+        indent,
+        "certificate ID (SHA-256 of the DER): ",
+        &cert.sha256_hex(),
+    ]);
     comment.line(format_args!(
         "{indent}valid: {} to {}",
         cert.not_before(),
         cert.not_after()
     ));
-    comment.line(format_args!(
-        "{indent}source: {}",
-        naming::comment_safe(&item.origin.path)
-    ));
+    comment.parts(&[indent, "source: ", &naming::comment_safe(&item.origin.path)]);
 }
 
 impl Blob<'_> {
@@ -365,6 +361,15 @@ impl<'t> Comment<'t> {
         let _ = fmt::Write::write_fmt(self.out, text);
         self.out.push('\n');
     }
+    /// A line made of `parts` (together never empty), written one after the other.
+    pub fn parts(&mut self, parts: &[&str]) {
+        self.out.push_str(self.marker());
+        self.out.push(' ');
+        for part in parts {
+            self.out.push_str(part);
+        }
+        self.out.push('\n');
+    }
     /// An empty line.
     pub fn blank(&mut self) {
         self.out.push_str(self.marker());
@@ -404,9 +409,7 @@ impl HeaderComment<'_, '_> {
             if self.settings.is_empty() { "" } else { "; " },
             self.settings
         ));
-        c.line(format_args!(
-            "Do not edit: run certpack again to change it."
-        ));
+        c.parts(&["Do not edit: run certpack again to change it."]);
         let secrets = || {
             self.entries
                 .iter()
@@ -418,33 +421,28 @@ impl HeaderComment<'_, '_> {
             c.blank();
             if self.holds_key {
                 c.line(format_args!("WARNING: this file holds the device PRIVATE KEY ({names}). Keep it secret: do not commit it to version"));
-                c.line(format_args!(
-                    "control, publish it or share it; build it only into this device's firmware."
-                ));
+                c.parts(&[
+                    "control, publish it or share it; build it only into this device's firmware.",
+                ]);
             } else {
                 c.line(format_args!("Note: {names} refers to the device PRIVATE KEY, whose file must stay secret (do not commit or"));
-                c.line(format_args!(
-                    "publish it). This file itself holds no key material."
-                ));
+                c.parts(&["publish it). This file itself holds no key material."]);
             }
         }
         for (symbol, blob, layout) in self.entries {
             c.blank();
-            c.line(format_args!(
-                "{symbol}: {}, {}, {layout}",
-                blob.what,
-                match blob.form {
-                    Form::Der => "DER",
-                    Form::Pem => "PEM",
-                }
-            ));
+            let form = match blob.form {
+                Form::Der => "DER",
+                Form::Pem => "PEM",
+            };
+            c.parts(&[symbol, ": ", blob.what, ", ", form, ", ", layout]);
             blob.details.write(&mut c, "  ");
         }
         if !self.usage.is_empty() {
             c.blank();
-            c.line(format_args!("Usage:"));
+            c.parts(&["Usage:"]);
             for u in self.usage {
-                c.line(format_args!("  {u}"));
+                c.parts(&["  ", u]);
             }
         }
         c.close();
@@ -459,7 +457,7 @@ pub(crate) fn line_comment(marker: &'static str, lines: &[String], out: &mut Tex
         if line.is_empty() {
             c.blank();
         } else {
-            c.line(format_args!("{line}"));
+            c.parts(&[line]);
         }
     }
     c.close();
