@@ -611,11 +611,13 @@ pub(crate) fn cclk_check(min_year: i32) -> Step {
 /// A payload file with its size and integrity values as metadata.
 pub(crate) fn payload_artifact(
     name: &str,
-    bytes: &[u8],
+    bytes: impl Into<Vec<u8>>,
     description: &str,
     secret: bool,
 ) -> Artifact {
-    let a = Artifact::new(name, bytes.to_vec(), description).meta("size", bytes.len().to_string());
+    let bytes = bytes.into();
+    let size = bytes.len().to_string();
+    let a = Artifact::new(name, bytes, description).meta("size", size);
     if secret {
         a.secret()
     } else {
@@ -745,7 +747,15 @@ impl Upload {
     }
     /// The payload artifact with its size.
     pub fn artifact(&self) -> Artifact {
-        payload_artifact(&self.file, &self.bytes, self.description(), self.secret())
+        self.artifact_of(self.bytes.to_vec())
+    }
+    /// [`Upload::artifact`] taking the bytes over instead of copying them (the upload is left empty).
+    pub fn take_artifact(&mut self) -> Artifact {
+        let bytes = std::mem::take(self.bytes.vec_mut());
+        self.artifact_of(bytes)
+    }
+    fn artifact_of(&self, bytes: Vec<u8>) -> Artifact {
+        payload_artifact(&self.file, bytes, self.description(), self.secret())
     }
 }
 
