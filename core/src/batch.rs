@@ -146,7 +146,9 @@ pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
             })
             .map(|e| e.path())
             .collect();
-        dirs.sort();
+        // All in one folder: ordering the whole paths' bytes orders the names, as `Path`'s slower comparison
+        // (component by component) would.
+        dirs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         dirs.into_iter()
             .map(|p| Device {
                 id: file_name(&p),
