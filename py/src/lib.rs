@@ -419,9 +419,10 @@ struct PyFleet {
     /// The number of devices, kept apart so `len()` never waits for the lock a packing chunk holds.
     devices: usize,
     chunks: std::sync::Mutex<certpack::batch::FleetChunks>,
-    /// The file names of the last device, as interned Python strings: every device of a fleet has the same
-    /// names in the same order, so each is made (and hashed) once, not once per device.
-    names: std::sync::Mutex<Vec<(String, Py<PyString>)>>,
+    /// The file names of the last device and the tuple of interned Python strings made of them: every device
+    /// of a fleet has the same names in the same order, so devices share one tuple instead of each building a
+    /// dict.
+    names: std::sync::Mutex<(Vec<String>, Option<Py<PyTuple>>)>,
 }
 
 #[pymethods]
@@ -474,19 +475,23 @@ impl PyFleet {
         let devices = chunk
             .iter()
             .map(|d| {
-                let files = PyDict::new(py);
-                for (i, f) in d.files.iter().enumerate() {
-                    let name = match names.get(i) {
-                        Some((known, name)) if *known == f.name => name.bind(py).clone(),
-                        _ => {
-                            let name = PyString::intern(py, &f.name);
-                            names.truncate(i);
-                            names.push((f.name.clone(), name.clone().unbind()));
-                            name
-                        }
-                    };
-                    files.set_item(name, PyBytes::new(py, &f.bytes))?;
-                }
+                let (known, shared) = &mut *names;
+                let same = known.len() == d.files.len()
+                    && known.iter().zip(&d.files).all(|(k, f)| *k == f.name);
+                let file_names = match shared {
+                    Some(tuple) if same => tuple.bind(py).clone(),
+                    _ => {
+                        let tuple = PyTuple::new(
+                            py,
+                            d.files.iter().map(|f| PyString::intern(py, &f.name)),
+                        )?;
+                        *known = d.files.iter().map(|f| f.name.clone()).collect();
+                        *shared = Some(tuple.clone().unbind());
+                        tuple
+                    }
+                };
+                let contents =
+                    PyTuple::new(py, d.files.iter().map(|f| PyBytes::new(py, &f.bytes)))?;
                 let error = d.error.as_ref().map(|e| to_py(py, e).into_value(py));
                 (
                     &d.device,
@@ -494,7 +499,8 @@ impl PyFleet {
                     &d.expiry,
                     &d.findings,
                     error,
-                    files,
+                    file_names,
+                    contents,
                 )
                     .into_pyobject(py)
             })

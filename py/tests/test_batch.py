@@ -137,6 +137,12 @@ def test_pack_fleet_yields_what_batch_writes(tmp_path: Path) -> None:
     # Without patterns every file comes, the whole AT script included.
     first = next(certpack.pack_fleet(fleet, targets, params=params))
     assert first.device == "dev-0" and "quectel/script.txt" in first and "quectel/README.txt" in first
+    # A mapping like a dict: a missing path raises KeyError, get() has its default, lookups by an equal string.
+    with pytest.raises(KeyError):
+        first["quectel/no-such-file"]
+    assert first.get("no/such", b"") == b"" and "no/such" not in first and 42 not in first
+    path = "".join(["der/", "client.crt.der"])
+    assert first[path] == dict(first.items())["der/client.crt.der"] and len(first.keys()) == len(first)
 
 
 def test_pack_fleet_refuses_bad_options_before_running(tmp_path: Path) -> None:

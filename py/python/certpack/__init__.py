@@ -592,13 +592,18 @@ def batch(
 
 
 class DeviceOutputs(Mapping[str, bytes]):
-    """One device of :func:`pack_fleet`: its files by path (``"esp32-at/client_key.bin"``), the bytes
+    """One device of :func:`pack_fleet`: its files by path (``"esp32-at/client_cert.bin"``), the bytes
     ``certpack batch`` would write into the device's folder."""
 
-    __slots__ = ("device", "certificate_id", "_expiry", "findings", "error", "_files")
+    # The paths are a tuple shared by every device of the fleet (same names, same order) and the contents a tuple
+    # in the same order: a device costs no dict of its own.
+    __slots__ = ("device", "certificate_id", "_expiry", "findings", "error", "_paths", "_contents")
 
-    def __init__(self, native: tuple[str, str | None, str | None, list[str], CertpackError | None, dict[str, bytes]]) -> None:
-        device, certificate_id, expiry, findings, error, files = native
+    def __init__(
+        self,
+        native: tuple[str, str | None, str | None, list[str], CertpackError | None, tuple[str, ...], tuple[bytes, ...]],
+    ) -> None:
+        device, certificate_id, expiry, findings, error, paths, contents = native
         self.device: str = device
         """Device id (the folder name, or the manifest's ``device_id``)."""
         self.certificate_id: str | None = certificate_id
@@ -608,7 +613,8 @@ class DeviceOutputs(Mapping[str, bytes]):
         """Codes of the check's warnings and errors (docs/checks.md)."""
         self.error: CertpackError | None = error
         """Why the device failed (then it has no files), as the exception ``load`` or ``pack`` would raise."""
-        self._files = files
+        self._paths = paths
+        self._contents = contents
 
     @property
     def expiry(self) -> datetime | None:
@@ -621,16 +627,22 @@ class DeviceOutputs(Mapping[str, bytes]):
         return self.error is None
 
     def __getitem__(self, path: str) -> bytes:
-        return self._files[path]
+        try:
+            return self._contents[self._paths.index(path)]
+        except ValueError:
+            raise KeyError(path) from None
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._paths
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._files)
+        return iter(self._paths)
 
     def __len__(self) -> int:
-        return len(self._files)
+        return len(self._paths)
 
     def __repr__(self) -> str:
-        state = f"{len(self._files)} files" if self.error is None else f"failed: {self.error.kind}"
+        state = f"{len(self._paths)} files" if self.error is None else f"failed: {self.error.kind}"
         return f"<certpack.DeviceOutputs {self.device}: {state}>"
 
 
