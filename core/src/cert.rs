@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use der::oid::AssociatedOid;
-use der::{Decode, Encode};
+use der::Decode;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, SubjectKeyIdentifier};
@@ -146,14 +146,7 @@ impl Certificate {
     /// Build from `der` and its already parsed structure.
     fn from_parsed(der: &[u8], parsed: x509_cert::Certificate) -> Result<Certificate> {
         let tbs = &parsed.tbs_certificate;
-        let spki = tbs.subject_public_key_info.to_der().map_err(|e| {
-            Error::new(
-                ErrorKind::Der,
-                format!("the certificate's public key cannot be encoded ({e})"),
-                "",
-            )
-        })?;
-        let public_key = PublicKey::from_spki_der(&spki)?;
+        let public_key = PublicKey::from_spki_owned(&tbs.subject_public_key_info)?;
         let mut is_ca = tbs.version == x509_cert::Version::V1 && tbs.subject == tbs.issuer;
         let mut subject_key_id = None;
         let mut authority_key_id = None;

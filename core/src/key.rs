@@ -206,14 +206,27 @@ impl PublicKey {
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey> {
         let spki =
             SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_error("the public key", e))?;
-        let algorithm = spki_algorithm(&spki)?;
+        let encoded = spki.to_der().map_err(|e| der_error("the public key", e))?;
+        Self::from_spki(&spki, encoded)
+    }
+
+    /// A certificate's `SubjectPublicKeyInfo`, already parsed with it: encoded once, not parsed again.
+    pub(crate) fn from_spki_owned(spki: &spki::SubjectPublicKeyInfoOwned) -> Result<PublicKey> {
+        use der::referenced::OwnedToRef;
+        let encoded = spki.to_der().map_err(|e| der_error("the public key", e))?;
+        Self::from_spki(&spki.owned_to_ref(), encoded)
+    }
+
+    /// `spki` and its DER encoding.
+    fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>, encoded: Vec<u8>) -> Result<PublicKey> {
+        let algorithm = spki_algorithm(spki)?;
         let bits = spki
             .subject_public_key
             .as_bytes()
             .map(normalise_point)
             .unwrap_or_default();
         Ok(PublicKey {
-            spki: spki.to_der().map_err(|e| der_error("the public key", e))?,
+            spki: encoded,
             algorithm,
             bits,
         })
