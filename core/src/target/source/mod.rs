@@ -209,7 +209,7 @@ pub(crate) fn blobs(
         out.push(Blob {
             part: Part::Cert,
             index: 0,
-            file: format!("client.crt.{ext}"),
+            file: ["client.crt.", ext].concat(),
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "device certificate",
@@ -237,7 +237,7 @@ pub(crate) fn blobs(
             out.push(Blob {
                 part: Part::Key,
                 index: 0,
-                file: format!("client.key.{ext}"),
+                file: ["client.key.", ext].concat(),
                 bytes,
                 form,
                 what: "device private key",
@@ -289,7 +289,7 @@ pub(crate) fn blobs(
         out.push(Blob {
             part: Part::Root,
             index: 0,
-            file: format!("ca.crt.{ext}"),
+            file: ["ca.crt.", ext].concat(),
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "server root CA certificate",
@@ -719,7 +719,7 @@ impl Naming {
     /// The C name of a piece: the chosen name, or `prefix` + the `xxd -i` name of its file (`client_crt_der`).
     pub fn c_name(&self, blob: &Blob) -> String {
         self.chosen(blob)
-            .unwrap_or_else(|| format!("{}{}", self.prefix, naming::xxd_name(&blob.file)))
+            .unwrap_or_else(|| [self.prefix.as_str(), &naming::xxd_name(&blob.file)].concat())
     }
     /// The prefix alone.
     pub fn prefix(&self) -> &str {
