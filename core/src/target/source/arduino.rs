@@ -193,15 +193,8 @@ fn pem_header(
         style.is_static
     );
     let mut out = text_for(blobs);
-    HeaderComment {
-        file: FILE,
-        target: t,
-        settings: &settings,
-        entries: &entries,
-        usage: &usage,
-        holds_key: true,
-    }
-    .write(&mut out, CommentStyle::Block);
+    HeaderComment::new(FILE, t, &settings, &entries, &usage, true)
+        .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(FILE);
     out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
     preamble(

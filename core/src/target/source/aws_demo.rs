@@ -113,15 +113,8 @@ impl Target for AwsDemoHeader {
             if eol == Eol::Lf { "lf" } else { "crlf" }
         );
         let mut out = text_for(&blobs);
-        HeaderComment {
-            file,
-            target: t,
-            settings: &settings,
-            entries: &entries,
-            usage: &usage,
-            holds_key: true,
-        }
-        .write(&mut out, CommentStyle::Block);
+        HeaderComment::new(file, t, &settings, &entries, &usage, true)
+            .write(&mut out, CommentStyle::Block);
         out.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
         let mut define = |name: &str, what: &str, blob: Option<&Blob>, guarded: bool| {
             out.push_str(&format!("\n/* {what} */\n"));

@@ -139,15 +139,8 @@ pub(crate) fn array_header(h: &ArrayHeader<'_>, blobs: &[Blob], naming: &Naming)
         })
         .collect();
     let mut out = text_for(blobs);
-    HeaderComment {
-        file: h.file,
-        target: h.target,
-        settings: &settings,
-        entries: &entries,
-        usage: &h.usage,
-        holds_key: true,
-    }
-    .write(&mut out, CommentStyle::Block);
+    HeaderComment::new(h.file, h.target, &settings, &entries, &h.usage, true)
+        .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(h.file);
     let _ = write!(out, "#ifndef {guard}\n#define {guard}\n");
     preamble(&h.style, &mut out);

@@ -153,15 +153,8 @@ pub(crate) fn extern_header(
         vec!["esp-tls: .cacert_buf = x_start, .cacert_bytes = x_end - x_start (DER: exact length, no NUL).".into()]
     };
     let mut out = text_for(blobs);
-    HeaderComment {
-        file,
-        target,
-        settings,
-        entries: &entries,
-        usage: &usage,
-        holds_key: false,
-    }
-    .write(&mut out, CommentStyle::Block);
+    HeaderComment::new(file, target, settings, &entries, &usage, false)
+        .write(&mut out, CommentStyle::Block);
     let guard = super::naming::include_guard(file);
     out.push_str(&format!(
         "#ifndef {guard}\n#define {guard}\n\n#include <stdint.h>\n"

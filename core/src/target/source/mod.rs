@@ -388,16 +388,34 @@ impl<'t> Comment<'t> {
 /// entry per embedded piece (`symbol` is the array, macro, constant or file the piece ends up in;
 /// `layout` says its exact length and NUL rule).
 pub(crate) struct HeaderComment<'h, 'b> {
-    pub file: &'h str,
-    pub target: &'h str,
-    pub settings: &'h str,
+    file: &'h str,
+    target: &'h str,
+    settings: &'h str,
     /// `(symbol, piece, layout)` per piece.
-    pub entries: &'h [(String, &'h Blob<'b>, String)],
-    pub usage: &'h [String],
-    pub holds_key: bool,
+    entries: &'h [(String, &'h Blob<'b>, String)],
+    usage: &'h [String],
+    holds_key: bool,
 }
 
-impl HeaderComment<'_, '_> {
+impl<'h, 'b> HeaderComment<'h, 'b> {
+    /// The block for `file` of `target`, with the target's `settings` line, one entry per piece and `usage` lines.
+    pub fn new(
+        file: &'h str,
+        target: &'h str,
+        settings: &'h str,
+        entries: &'h [(String, &'h Blob<'b>, String)],
+        usage: &'h [String],
+        holds_key: bool,
+    ) -> Self {
+        HeaderComment {
+            file,
+            target,
+            settings,
+            entries,
+            usage,
+            holds_key,
+        }
+    }
     /// Write the block into `out`.
     pub fn write(&self, out: &mut Text, style: CommentStyle) {
         let mut c = Comment::open(out, style);

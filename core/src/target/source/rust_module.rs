@@ -124,15 +124,8 @@ impl Target for RustModule {
         );
         let mut out =
             Text::with_capacity(all.iter().map(|b| b.bytes.len() * 8).sum::<usize>() + 8192);
-        HeaderComment {
-            file: MODULE_FILE,
-            target: t,
-            settings: &settings,
-            entries: &entries,
-            usage: &usage,
-            holds_key: true,
-        }
-        .write(&mut out, CommentStyle::Lines("//"));
+        HeaderComment::new(MODULE_FILE, t, &settings, &entries, &usage, true)
+            .write(&mut out, CommentStyle::Lines("//"));
         for part in [Part::Cert, Part::Key, Part::Chain, Part::Root] {
             let ders: Vec<&Blob> = der_blobs.iter().filter(|b| b.part == part).collect();
             if part == Part::Chain && !ders.is_empty() {

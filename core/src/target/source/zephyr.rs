@@ -175,15 +175,8 @@ impl Target for Zephyr {
             Layout::Ncs => "form=ncs".into(),
         };
         let mut header = text_for(&blobs);
-        HeaderComment {
-            file: "certs.h",
-            target: t,
-            settings: &settings,
-            entries: &entries,
-            usage: &usage,
-            holds_key: false,
-        }
-        .write(&mut header, CommentStyle::Block);
+        HeaderComment::new("certs.h", t, &settings, &entries, &usage, false)
+            .write(&mut header, CommentStyle::Block);
         let guard = super::naming::include_guard("certs.h");
         header.push_str(&format!("#ifndef {guard}\n#define {guard}\n"));
         for (name, include) in names.iter().zip(&includes) {
