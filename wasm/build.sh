@@ -7,7 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build -p certpack-wasm --target wasm32-unknown-unknown --profile wasm-release --locked
+# Source paths in panic locations are written relative (crates/<crate>/..., certpack/...): the package holds no path
+# of the machine that built it, and its bytes and size do not depend on where the checkout or the registry is.
+REMAP="--remap-path-prefix=$PWD=certpack"
+cargo fetch --locked --quiet
+shopt -s nullglob
+for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  REMAP="$REMAP --remap-path-prefix=${registry%/}=crates"
+done
+RUSTFLAGS="${RUSTFLAGS:-} $REMAP" cargo build -p certpack-wasm --target wasm32-unknown-unknown --profile wasm-release --locked
 WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/certpack_wasm.wasm"
 rm -rf wasm/pkg wasm/www/pkg
 wasm-bindgen --target nodejs --remove-name-section --remove-producers-section --out-dir wasm/pkg/node "$WASM"

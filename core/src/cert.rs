@@ -224,13 +224,10 @@ impl Certificate {
     }
     /// Subject distinguished name (RFC 4514 string).
     pub fn subject(&self) -> String {
-        self.subject_text().to_string()
-    }
-    /// [`Certificate::subject`] without a copy (formatted once).
-    pub(crate) fn subject_text(&self) -> &str {
         self.0
             .subject
             .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.subject))
+            .clone()
     }
     /// Issuer distinguished name (RFC 4514 string).
     pub fn issuer(&self) -> String {

@@ -17,17 +17,7 @@ pub fn qfupl_checksum(data: &[u8]) -> u16 {
 
 /// The checksum as the module prints it: lowercase hexadecimal without zero padding (`2d13`, `57`, `1`).
 pub fn qfupl_checksum_hex(data: &[u8]) -> String {
-    hex_unpadded(qfupl_checksum(data))
-}
-
-/// `format!("{:x}", value)` without the formatter (a batch writes one per upload).
-fn hex_unpadded(value: u16) -> String {
-    let [hi, lo] = value.to_be_bytes();
-    let [a, b] = crate::cert::hex_pair(hi);
-    let [c, d] = crate::cert::hex_pair(lo);
-    let digits = [a, b, c, d];
-    let start = digits.iter().position(|&x| x != b'0').unwrap_or(3);
-    digits[start..].iter().map(|&x| char::from(x)).collect()
+    format!("{:x}", qfupl_checksum(data))
 }
 
 /// u-blox `+USECMNG: 0,<type>,"<name>","<md5>"`: MD5 of the DER the module stores (it converts PEM to DER first),
@@ -49,13 +39,6 @@ fn upper_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unpadded_hex_is_the_formatters() {
-        for value in 0..=u16::MAX {
-            assert_eq!(hex_unpadded(value), format!("{value:x}"));
-        }
-    }
 
     #[test]
     fn documented_small_buffers() {

@@ -225,7 +225,7 @@ pub fn scan(text: &str) -> Result<ScannedText> {
                 describe_stray(stray)
             ));
         }
-        let end_marker = ["-----END ", &label, "-----"].concat();
+        let end_marker = format!("-----END {label}-----");
         if let Some((der, body_len)) = decode_standard_block(&text[body_start..], &end_marker) {
             let end = body_start + body_len + end_marker.len();
             // `-----BEGIN ` + label + `-----`: no blanks around the label.

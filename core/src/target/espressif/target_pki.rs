@@ -212,7 +212,7 @@ impl Target for PkiTarget {
             ];
             for ((suffix, kind, content, secret, what), slot) in pieces.into_iter().zip(&mut built)
             {
-                let name = [set, "_", suffix].concat();
+                let name = format!("{set}_{suffix}");
                 let part = table.find(&name).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Target,
@@ -224,7 +224,7 @@ impl Target for PkiTarget {
                     Some(bin) => bin,
                     None => slot.insert(build_bin(kind, content, all_type_2)?),
                 };
-                let file = [name.as_str(), ".bin"].concat();
+                let file = format!("{name}.bin");
                 if bin.len() > part.size as usize {
                     return Err(Error::new(
                         ErrorKind::TooLarge,

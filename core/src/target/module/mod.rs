@@ -492,7 +492,7 @@ fn sas_auth(
 
 /// The subject CN of `cert`, if it has one.
 pub(crate) fn common_name(cert: &Certificate) -> Option<String> {
-    cert.subject_text()
+    cert.subject()
         .split(',')
         .find_map(|part| part.trim().strip_prefix("CN=").map(str::to_string))
 }
@@ -611,13 +611,11 @@ pub(crate) fn cclk_check(min_year: i32) -> Step {
 /// A payload file with its size and integrity values as metadata.
 pub(crate) fn payload_artifact(
     name: &str,
-    bytes: impl Into<Vec<u8>>,
+    bytes: &[u8],
     description: &str,
     secret: bool,
 ) -> Artifact {
-    let bytes = bytes.into();
-    let size = bytes.len().to_string();
-    let a = Artifact::new(name, bytes, description).meta("size", size);
+    let a = Artifact::new(name, bytes.to_vec(), description).meta("size", bytes.len().to_string());
     if secret {
         a.secret()
     } else {
@@ -747,15 +745,7 @@ impl Upload {
     }
     /// The payload artifact with its size.
     pub fn artifact(&self) -> Artifact {
-        self.artifact_of(self.bytes.to_vec())
-    }
-    /// [`Upload::artifact`] taking the bytes over instead of copying them (the upload is left empty).
-    pub fn take_artifact(&mut self) -> Artifact {
-        let bytes = std::mem::take(self.bytes.vec_mut());
-        self.artifact_of(bytes)
-    }
-    fn artifact_of(&self, bytes: Vec<u8>) -> Artifact {
-        payload_artifact(&self.file, bytes, self.description(), self.secret())
+        payload_artifact(&self.file, &self.bytes, self.description(), self.secret())
     }
 }
 

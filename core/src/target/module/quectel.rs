@@ -78,27 +78,20 @@ impl Target for Quectel {
         let pdp = ranged(params, name, "pdp-context", 1, 1, 16)?;
         let cl = ranged(params, name, "mqtt-client", 0, 0, 5)?;
         let eol = eol_param(params, name, "lf")?;
-        let mut uploads =
-            plan.pem_uploads(eol, true, ["cacert.pem", "client.pem", "user_key.pem"])?;
+        let uploads = plan.pem_uploads(eol, true, ["cacert.pem", "client.pem", "user_key.pem"])?;
         let sums: Vec<String> = uploads
             .iter()
             .map(|u| integrity::qfupl_checksum_hex(&u.bytes))
             .collect();
-        // The script repeats the uploads' bytes: without it they move into the files instead of being copied.
-        let scripted = wanted("script.txt") || wanted("steps.json");
         let mut files: Vec<_> = uploads
-            .iter_mut()
+            .iter()
             .zip(&sums)
             .map(|(u, sum)| {
                 let len = u.bytes.len();
-                if scripted {
-                    u.artifact()
-                } else {
-                    u.take_artifact()
-                }
-                .meta("qfupl_checksum", sum)
-                .meta("expected_response", format!("+QFUPL: {len},{sum}"))
-                .at_command(format!("AT+QFUPL=\"{}\",{len},60", u.file))
+                u.artifact()
+                    .meta("qfupl_checksum", sum)
+                    .meta("expected_response", format!("+QFUPL: {len},{sum}"))
+                    .at_command(format!("AT+QFUPL=\"{}\",{len},60", u.file))
             })
             .collect();
         files.push(message_artifact(&plan));

@@ -139,15 +139,18 @@ impl Details<'_> {
                 matches_leaf,
             } => {
                 comment.line(format_args!("{indent}{}, {container}", key.algorithm()));
-                comment.parts(&[
-                    indent,
+                comment.line(format_args!(
+                    "{indent}{}",
                     match matches_leaf {
                         Some(true) => "belongs to the device certificate above",
                         Some(false) => "WARNING: does NOT belong to the device certificate",
                         None => "no device certificate to match it against",
-                    },
-                ]);
-                comment.parts(&[indent, "source: ", &naming::comment_safe(&item.origin.path)]);
+                    }
+                ));
+                comment.line(format_args!(
+                    "{indent}source: {}",
+                    naming::comment_safe(&item.origin.path)
+                ));
             }
             Details::Chain(chain) => {
                 let deeper = format!("{indent}    ");
@@ -161,22 +164,23 @@ impl Details<'_> {
 }
 
 fn write_cert_details(comment: &mut Comment<'_>, indent: &str, item: &Item, cert: &Certificate) {
-    comment.parts(&[
-        indent,
-        "subject: ",
-        &naming::comment_safe(cert.subject_text()),
-    ]);
-    comment.parts(&[
-        indent,
-        "certificate ID (SHA-256 of the DER): ",
-        &cert.sha256_hex(),
-    ]);
+    comment.line(format_args!(
+        "{indent}subject: {}",
+        naming::comment_safe(&cert.subject())
+    ));
+    comment.line(format_args!(
+        "{indent}certificate ID (SHA-256 of the DER): {}",
+        cert.sha256_hex()
+    ));
     comment.line(format_args!(
         "{indent}valid: {} to {}",
         cert.not_before(),
         cert.not_after()
     ));
-    comment.parts(&[indent, "source: ", &naming::comment_safe(&item.origin.path)]);
+    comment.line(format_args!(
+        "{indent}source: {}",
+        naming::comment_safe(&item.origin.path)
+    ));
 }
 
 impl Blob<'_> {
@@ -209,7 +213,7 @@ pub(crate) fn blobs(
         out.push(Blob {
             part: Part::Cert,
             index: 0,
-            file: ["client.crt.", ext].concat(),
+            file: format!("client.crt.{ext}"),
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "device certificate",
@@ -237,7 +241,7 @@ pub(crate) fn blobs(
             out.push(Blob {
                 part: Part::Key,
                 index: 0,
-                file: ["client.key.", ext].concat(),
+                file: format!("client.key.{ext}"),
                 bytes,
                 form,
                 what: "device private key",
@@ -289,7 +293,7 @@ pub(crate) fn blobs(
         out.push(Blob {
             part: Part::Root,
             index: 0,
-            file: ["ca.crt.", ext].concat(),
+            file: format!("ca.crt.{ext}"),
             bytes: cert_bytes(cert, form, style)?,
             form,
             what: "server root CA certificate",
@@ -361,15 +365,6 @@ impl<'t> Comment<'t> {
         let _ = fmt::Write::write_fmt(self.out, text);
         self.out.push('\n');
     }
-    /// A line made of `parts` (together never empty), written one after the other.
-    pub fn parts(&mut self, parts: &[&str]) {
-        self.out.push_str(self.marker());
-        self.out.push(' ');
-        for part in parts {
-            self.out.push_str(part);
-        }
-        self.out.push('\n');
-    }
     /// An empty line.
     pub fn blank(&mut self) {
         self.out.push_str(self.marker());
@@ -427,7 +422,9 @@ impl<'h, 'b> HeaderComment<'h, 'b> {
             if self.settings.is_empty() { "" } else { "; " },
             self.settings
         ));
-        c.parts(&["Do not edit: run certpack again to change it."]);
+        c.line(format_args!(
+            "Do not edit: run certpack again to change it."
+        ));
         let secrets = || {
             self.entries
                 .iter()
@@ -439,28 +436,33 @@ impl<'h, 'b> HeaderComment<'h, 'b> {
             c.blank();
             if self.holds_key {
                 c.line(format_args!("WARNING: this file holds the device PRIVATE KEY ({names}). Keep it secret: do not commit it to version"));
-                c.parts(&[
-                    "control, publish it or share it; build it only into this device's firmware.",
-                ]);
+                c.line(format_args!(
+                    "control, publish it or share it; build it only into this device's firmware."
+                ));
             } else {
                 c.line(format_args!("Note: {names} refers to the device PRIVATE KEY, whose file must stay secret (do not commit or"));
-                c.parts(&["publish it). This file itself holds no key material."]);
+                c.line(format_args!(
+                    "publish it). This file itself holds no key material."
+                ));
             }
         }
         for (symbol, blob, layout) in self.entries {
             c.blank();
-            let form = match blob.form {
-                Form::Der => "DER",
-                Form::Pem => "PEM",
-            };
-            c.parts(&[symbol, ": ", blob.what, ", ", form, ", ", layout]);
+            c.line(format_args!(
+                "{symbol}: {}, {}, {layout}",
+                blob.what,
+                match blob.form {
+                    Form::Der => "DER",
+                    Form::Pem => "PEM",
+                }
+            ));
             blob.details.write(&mut c, "  ");
         }
         if !self.usage.is_empty() {
             c.blank();
-            c.parts(&["Usage:"]);
+            c.line(format_args!("Usage:"));
             for u in self.usage {
-                c.parts(&["  ", u]);
+                c.line(format_args!("  {u}"));
             }
         }
         c.close();
@@ -475,7 +477,7 @@ pub(crate) fn line_comment(marker: &'static str, lines: &[String], out: &mut Tex
         if line.is_empty() {
             c.blank();
         } else {
-            c.parts(&[line]);
+            c.line(format_args!("{line}"));
         }
     }
     c.close();
@@ -737,7 +739,7 @@ impl Naming {
     /// The C name of a piece: the chosen name, or `prefix` + the `xxd -i` name of its file (`client_crt_der`).
     pub fn c_name(&self, blob: &Blob) -> String {
         self.chosen(blob)
-            .unwrap_or_else(|| [self.prefix.as_str(), &naming::xxd_name(&blob.file)].concat())
+            .unwrap_or_else(|| format!("{}{}", self.prefix, naming::xxd_name(&blob.file)))
     }
     /// The prefix alone.
     pub fn prefix(&self) -> &str {
