@@ -219,16 +219,10 @@ impl PublicKey {
 
     /// `spki` and its DER encoding.
     fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>, encoded: Vec<u8>) -> Result<PublicKey> {
-        let algorithm = spki_algorithm(spki)?;
-        let bits = spki
-            .subject_public_key
-            .as_bytes()
-            .map(normalise_point)
-            .unwrap_or_default();
         Ok(PublicKey {
+            algorithm: spki_algorithm(spki)?,
+            bits: spki_bits(spki),
             spki: encoded,
-            algorithm,
-            bits,
         })
     }
 
@@ -268,8 +262,15 @@ impl PublicKey {
 /// The raw subject public key bits (RSA: `RSAPublicKey` DER; EC: the SEC1 point), for comparison.
 fn key_bits(spki: &[u8]) -> Vec<u8> {
     SubjectPublicKeyInfoRef::from_der(spki)
-        .ok()
-        .and_then(|s| s.subject_public_key.as_bytes().map(normalise_point))
+        .map(|s| spki_bits(&s))
+        .unwrap_or_default()
+}
+
+/// [`key_bits`] of an already parsed `SubjectPublicKeyInfo`.
+fn spki_bits(spki: &SubjectPublicKeyInfoRef<'_>) -> Vec<u8> {
+    spki.subject_public_key
+        .as_bytes()
+        .map(normalise_point)
         .unwrap_or_default()
 }
 
