@@ -480,6 +480,8 @@ impl PyFleet {
                     && known.iter().zip(&d.files).all(|(k, f)| *k == f.name);
                 let file_names = match shared {
                     Some(tuple) if same => tuple.bind(py).clone(),
+                    // A failed device has no files: the fleet's names stay for the next one.
+                    _ if d.files.is_empty() => PyTuple::empty(py),
                     _ => {
                         let tuple = PyTuple::new(
                             py,

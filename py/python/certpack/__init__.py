@@ -661,9 +661,9 @@ def pack_fleet(
     anything. For factory scripts that send the outputs on (a programmer, a database) rather than to disk.
 
     Devices are packed ``chunk`` at a time on all cores with the GIL released, the next two chunks while your
-    loop handles the current one, so a fleet of any size needs the memory of three chunks. A bad device is yielded with
-    ``error`` set and never stops the others. An unknown target, file pattern or parameter raises here, before
-    any device runs.
+    loop handles the current one, so a fleet of any size needs the memory of three chunks. A bad device is
+    yielded with ``error`` set and never stops the others. An unknown target, file pattern or parameter raises
+    here, before any device runs.
     """
     if chunk < 1:
         raise ValueError(f"chunk is the number of devices packed at a time: give 1 or more, not {chunk}")
