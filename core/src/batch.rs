@@ -19,7 +19,7 @@ use crate::artifact::Artifact;
 use crate::bundle::Bundle;
 use crate::check::{self, PackOptions, Severity};
 use crate::error::{Error, ErrorKind, Result};
-use crate::input::{entry_type, Input, LoadOptions};
+use crate::input::{entry_type, Input, LoadOptions, ParentFolder};
 use crate::target::{self, Params};
 use crate::time::Timestamp;
 
@@ -314,11 +314,12 @@ fn run_devices(
         .map_err(|e| Error::from(e).in_path(options.out_dir.display().to_string()))?;
     let out = OutFolder::scan(&options.out_dir)?;
     let shared = target_params(options);
+    let fleet = fleet_folder(devices);
     Ok(devices
         .par_iter()
         .map(|d| {
             go_on().then(|| {
-                let result = run_device(d, options, &shared, &out);
+                let result = run_device(d, options, &shared, &out, fleet.as_ref());
                 progress(&result);
                 result
             })
@@ -388,10 +389,11 @@ pub fn pack_fleet(devices: &[Device], options: &BatchOptions) -> Result<Vec<Devi
 /// [`pack_fleet`] with the options already checked.
 fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs> {
     let shared = target_params(options);
+    let fleet = fleet_folder(devices);
     devices
         .par_iter()
         .map(|device| {
-            let packed = read_device(device, options).and_then(|(inputs, own)| {
+            let packed = read_device(device, options, fleet.as_ref()).and_then(|(inputs, own)| {
                 pack_outputs(&inputs, options, &TargetParams::new(own, &shared), false)
             });
             match packed {
@@ -474,8 +476,9 @@ fn run_device(
     options: &BatchOptions,
     shared: &[Params],
     out: &OutFolder,
+    fleet: Option<&ParentFolder>,
 ) -> DeviceResult {
-    match pack_device(device, options, shared, out) {
+    match pack_device(device, options, shared, out, fleet) {
         Ok(result) => result,
         Err(err) => failed(device, &err),
     }
@@ -499,11 +502,18 @@ fn safe_id(id: &str) -> Result<()> {
 }
 
 /// A device's inputs, read, and its parameters when it has its own: the batch's, overridden by the device's.
-fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, Option<Params>)> {
+fn read_device(
+    device: &Device,
+    options: &BatchOptions,
+    fleet: Option<&ParentFolder>,
+) -> Result<(Vec<Input>, Option<Params>)> {
     safe_id(&device.id)?;
     let mut inputs = Vec::new();
     for p in &device.inputs {
-        inputs.extend(Input::read_path(p)?);
+        inputs.extend(match fleet {
+            Some(folder) => folder.read_path(p)?,
+            None => Input::read_path(p)?,
+        });
     }
     if device.params.iter().next().is_none() {
         return Ok((inputs, None));
@@ -513,6 +523,13 @@ fn read_device(device: &Device, options: &BatchOptions) -> Result<(Vec<Input>, O
         params.set(k, v);
     }
     Ok((inputs, Some(params)))
+}
+
+/// The folder holding the first device's first input, opened once for a run or a chunk: a fleet folder's device
+/// folders all sit in it and are then opened by their names in it ([`ParentFolder`]).
+fn fleet_folder(devices: &[Device]) -> Option<ParentFolder> {
+    let parent = devices.first()?.inputs.first()?.parent()?;
+    Some(ParentFolder::open(parent))
 }
 
 /// Each target's parameters for one device.
@@ -567,8 +584,9 @@ fn pack_device(
     options: &BatchOptions,
     shared: &[Params],
     out: &OutFolder,
+    fleet: Option<&ParentFolder>,
 ) -> Result<DeviceResult> {
-    let (inputs, own) = read_device(device, options)?;
+    let (inputs, own) = read_device(device, options, fleet)?;
     let packed = pack_outputs(&inputs, options, &TargetParams::new(own, shared), true)?;
     let unchanged = out.may_hold(&device.id)
         && on_disk::holds_exactly(&out.dir.join(&device.id), &packed.files);

@@ -15,8 +15,64 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Read a file, or every regular file of a folder (sorted by name, hidden files skipped).
 pub(super) fn read_path(path: &Path) -> Result<Vec<Input>> {
+    read_path_in(None, path)
+}
+
+/// A folder opened once, whose entries are then read by their names relative to it: a fleet's folder, so each
+/// device folder costs the kernel one path component to look up instead of its whole path. Paths elsewhere, on
+/// systems other than Unix, or when the folder cannot be opened, are read by their whole paths.
+#[cfg(feature = "batch")]
+pub(crate) struct ParentFolder {
+    path: std::path::PathBuf,
+    #[cfg(unix)]
+    fd: Option<rustix::fd::OwnedFd>,
+}
+
+#[cfg(feature = "batch")]
+impl ParentFolder {
+    /// Open `path` (never fails: a folder that cannot be opened leaves every read to its whole path).
+    pub fn open(path: &Path) -> ParentFolder {
+        ParentFolder {
+            path: path.to_path_buf(),
+            #[cfg(unix)]
+            fd: rustix::fs::open(path, folder::DIRECTORY, rustix::fs::Mode::empty()).ok(),
+        }
+    }
+
+    /// [`read_path`], relative to this folder when `path` is one of its entries.
+    pub fn read_path(&self, path: &Path) -> Result<Vec<Input>> {
+        #[cfg(unix)]
+        if let (Some(fd), Some(name)) = (&self.fd, self.entry_name(path)) {
+            use rustix::fd::AsFd;
+            return read_path_in(Some((fd.as_fd(), name)), path);
+        }
+        read_path(path)
+    }
+
+    /// The name of `path` in this folder when `path` is this folder's path, a separator and one plain name.
+    #[cfg(unix)]
+    fn entry_name<'p>(&self, path: &'p Path) -> Option<&'p std::ffi::OsStr> {
+        use std::os::unix::ffi::OsStrExt;
+        let rest = path
+            .as_os_str()
+            .as_bytes()
+            .strip_prefix(self.path.as_os_str().as_bytes())?
+            .strip_prefix(b"/")?;
+        let plain = !rest.is_empty() && rest != b"." && rest != b".." && !rest.contains(&b'/');
+        plain.then(|| std::ffi::OsStr::from_bytes(rest))
+    }
+}
+
+/// Where [`folder::read`] opens a folder: by its whole path (`None`), or by its name in an open folder.
+#[cfg(unix)]
+type At<'a> = Option<(rustix::fd::BorrowedFd<'a>, &'a std::ffi::OsStr)>;
+#[cfg(not(unix))]
+type At<'a> = Option<std::marker::PhantomData<&'a ()>>;
+
+/// [`read_path`], the folder opened as `at` says.
+fn read_path_in(at: At<'_>, path: &Path) -> Result<Vec<Input>> {
     let shown = path.display().to_string();
-    let mut inputs = match folder::read(path, &shown)? {
+    let mut inputs = match folder::read(at, path, &shown)? {
         Some(inputs) => inputs,
         None => return Ok(vec![read_file(path)?]),
     };
@@ -109,13 +165,21 @@ mod folder {
     use rustix::fs::{Dir, FileType, Mode, OFlags};
     use rustix::io::Errno;
 
-    use super::{read_open, unreadable, Error, Input, Result};
+    use super::{read_open, unreadable, At, Error, Input, Result};
+
+    /// How a folder is opened for listing.
+    pub(super) const DIRECTORY: OFlags = OFlags::RDONLY
+        .union(OFlags::DIRECTORY)
+        .union(OFlags::CLOEXEC);
 
     /// The folder's regular files (hidden ones skipped, links followed), sorted by name; `None` when `path` is not
-    /// a folder.
-    pub(super) fn read(path: &Path, shown: &str) -> Result<Option<Vec<Input>>> {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+    /// a folder. The folder is opened by its name in an open folder when `at` gives one.
+    pub(super) fn read(at: At<'_>, path: &Path, shown: &str) -> Result<Option<Vec<Input>>> {
+        let opened = match at {
+            Some((parent, name)) => rustix::fs::openat(parent, name, DIRECTORY, Mode::empty()),
+            None => rustix::fs::open(path, DIRECTORY, Mode::empty()),
+        };
+        let fd = match opened {
             Ok(fd) => fd,
             Err(Errno::NOTDIR) => return Ok(None),
             Err(e) => return not_listed(path, shown, e),
@@ -184,11 +248,11 @@ mod folder {
 mod folder {
     use std::path::Path;
 
-    use super::{read_file, unreadable, Error, Input, Result};
+    use super::{read_file, unreadable, At, Error, Input, Result};
 
     /// The folder's regular files (hidden ones skipped, links followed), sorted by name; `None` when `path` is not
     /// a folder.
-    pub(super) fn read(path: &Path, shown: &str) -> Result<Option<Vec<Input>>> {
+    pub(super) fn read(_: At<'_>, path: &Path, shown: &str) -> Result<Option<Vec<Input>>> {
         let entries = match std::fs::read_dir(path) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
@@ -331,5 +395,62 @@ mod tests {
             text.contains("no-such-file.pem") && text.contains("cannot read"),
             "{text}"
         );
+    }
+
+    #[cfg(feature = "batch")]
+    #[test]
+    fn a_parent_folder_reads_its_entries_as_their_whole_paths_do() {
+        let fleet = Scratch::new("parent");
+        for device in ["dev-1", "dev-2"] {
+            std::fs::create_dir(fleet.0.join(device)).unwrap();
+            std::fs::write(fleet.0.join(device).join("cert.pem"), device).unwrap();
+            std::fs::write(fleet.0.join(device).join("key.pem"), b"key").unwrap();
+        }
+        let other = Scratch::new("parent-other");
+        other.write("root.pem", b"root");
+        let parent = ParentFolder::open(&fleet.0);
+        for path in [
+            fleet.0.join("dev-1"),
+            fleet.0.join("dev-2"),
+            fleet.0.join("dev-1").join("cert.pem"),
+            other.0.clone(),
+            fleet.0.join("dev-2").join("..").join("dev-1"),
+        ] {
+            let (relative, whole) = (parent.read_path(&path).unwrap(), read_path(&path).unwrap());
+            let summary = |inputs: &[Input]| -> Vec<(String, Vec<u8>, bool)> {
+                inputs
+                    .iter()
+                    .map(|i| (i.name.clone(), i.bytes.to_vec(), i.from_folder))
+                    .collect()
+            };
+            assert_eq!(summary(&relative), summary(&whole), "{}", path.display());
+        }
+        let missing = parent.read_path(&fleet.0.join("dev-3")).unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::Io);
+        assert!(missing.to_string().contains("dev-3"), "{missing}");
+        #[cfg(unix)]
+        {
+            assert_eq!(
+                parent.entry_name(&fleet.0.join("dev-1")),
+                Some("dev-1".as_ref())
+            );
+            for not_an_entry in [
+                fleet.0.clone(),
+                fleet.0.join("dev-1").join("cert.pem"),
+                fleet.0.join(".."),
+                fleet.0.join("."),
+                other.0.clone(),
+            ] {
+                assert_eq!(
+                    parent.entry_name(&not_an_entry),
+                    None,
+                    "{}",
+                    not_an_entry.display()
+                );
+            }
+            // A folder whose name starts with the parent's is not inside it.
+            let sibling = PathBuf::from(format!("{}x", fleet.0.display())).join("dev-1");
+            assert_eq!(parent.entry_name(&sibling), None);
+        }
     }
 }

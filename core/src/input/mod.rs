@@ -4,6 +4,8 @@
 mod aws_json;
 pub mod container;
 mod files;
+#[cfg(feature = "batch")]
+pub(crate) use files::ParentFolder;
 pub(crate) mod pem;
 
 use std::path::Path;
