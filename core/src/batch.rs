@@ -508,13 +508,21 @@ fn read_device(
     fleet: Option<&ParentFolder>,
 ) -> Result<(Vec<Input>, Option<Params>)> {
     safe_id(&device.id)?;
-    let mut inputs = Vec::new();
-    for p in &device.inputs {
-        inputs.extend(match fleet {
-            Some(folder) => folder.read_path(p)?,
-            None => Input::read_path(p)?,
-        });
-    }
+    let read = |p: &Path| match fleet {
+        Some(folder) => folder.read_path(p),
+        None => Input::read_path(p),
+    };
+    let inputs = match &device.inputs[..] {
+        // A fleet folder's device: its folder's inputs as read.
+        [one] => read(one)?,
+        several => {
+            let mut inputs = Vec::new();
+            for p in several {
+                inputs.extend(read(p)?);
+            }
+            inputs
+        }
+    };
     if device.params.iter().next().is_none() {
         return Ok((inputs, None));
     }

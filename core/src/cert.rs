@@ -224,17 +224,23 @@ impl Certificate {
     }
     /// Subject distinguished name (RFC 4514 string).
     pub fn subject(&self) -> String {
-        self.0
-            .subject
-            .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.subject))
-            .clone()
+        self.subject_text().to_string()
     }
     /// Issuer distinguished name (RFC 4514 string).
     pub fn issuer(&self) -> String {
+        self.issuer_text().to_string()
+    }
+    /// [`Certificate::subject`], formatted once and lent.
+    pub(crate) fn subject_text(&self) -> &str {
+        self.0
+            .subject
+            .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.subject))
+    }
+    /// [`Certificate::issuer`], formatted once and lent.
+    pub(crate) fn issuer_text(&self) -> &str {
         self.0
             .issuer
             .get_or_init(|| crate::name::format(&self.0.parsed.tbs_certificate.issuer))
-            .clone()
     }
     /// Serial number as lowercase hex.
     pub fn serial_hex(&self) -> String {

@@ -37,7 +37,7 @@ const MAX_DEPTH: usize = 16;
 
 /// Issued by AWS IoT itself (console, CLI, CreateCertificateFromCsr): the device sends the leaf alone.
 pub(super) fn is_aws_issued(cert: &Certificate) -> bool {
-    let issuer = cert.issuer();
+    let issuer = cert.issuer_text();
     issuer.contains("Amazon Web Services") && issuer.contains("Amazon.com Inc.")
 }
 

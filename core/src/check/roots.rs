@@ -116,15 +116,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let has_leaf = ctx.bundle.leaf().is_some();
     let mut reported_ca = false;
     // CA certificates outside the device chain that are not roots: pinned intermediates.
-    let device_issuers: Vec<String> = ctx
+    let device_issuers: Vec<&str> = ctx
         .bundle
         .leaf()
         .into_iter()
         .chain(ctx.bundle.chain())
-        .filter_map(|i| i.certificate().map(|c| c.issuer()))
+        .filter_map(|i| i.certificate().map(|c| c.issuer_text()))
         .collect();
     for (item, cert) in ctx.certificates() {
-        if item.role == Role::Intermediate && !device_issuers.contains(&cert.subject()) {
+        if item.role == Role::Intermediate && !device_issuers.contains(&cert.subject_text()) {
             reported_ca = true;
             out.push(ctx.finding(INTERMEDIATE_AS_ROOT, |f| {
                 f.says(

@@ -158,8 +158,6 @@ fn unreadable(e: impl std::fmt::Display, shown: &str) -> Error {
 /// Unix: the folder is opened once, listed through its descriptor and its files opened relative to it.
 #[cfg(unix)]
 mod folder {
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
 
     use rustix::fs::{Dir, FileType, Mode, OFlags};
@@ -212,10 +210,7 @@ mod folder {
         let dir_fd = dir.fd().map_err(|e| io_error(e, shown))?;
         let mut inputs = Vec::with_capacity(names.len());
         for name in names {
-            let file_shown = path
-                .join(OsStr::from_bytes(name.to_bytes()))
-                .display()
-                .to_string();
+            let file_shown = entry_shown(shown, name.to_bytes());
             let file = rustix::fs::openat(
                 dir_fd,
                 &name,
@@ -226,6 +221,19 @@ mod folder {
             inputs.push(read_open(file.into(), file_shown)?);
         }
         Ok(Some(inputs))
+    }
+
+    /// How the entry `name` of the folder shown as `shown` is shown: `folder.join(name).display()`, written into
+    /// one string.
+    pub(super) fn entry_shown(shown: &str, name: &[u8]) -> String {
+        let name = String::from_utf8_lossy(name);
+        let mut text = String::with_capacity(shown.len() + 1 + name.len());
+        text.push_str(shown);
+        if !shown.is_empty() && !shown.ends_with('/') {
+            text.push('/');
+        }
+        text.push_str(&name);
+        text
     }
 
     /// A path that cannot be opened as a folder: the listing's error for a folder, `None` (read it as a file) for
@@ -395,6 +403,24 @@ mod tests {
             text.contains("no-such-file.pem") && text.contains("cannot read"),
             "{text}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_is_shown_as_its_joined_path_is() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let names: [&[u8]; 3] = [b"cert.pem", b"caf\xc3\xa9.pem", b"bad\xff\xfe.pem"];
+        for folder in ["fleet/dev-1", "fleet/dev-1/", "/", ".", "dev", "f\u{e9}e"] {
+            for bytes in [folder.as_bytes(), b"not\xc3utf8"] {
+                let path = Path::new(OsStr::from_bytes(bytes));
+                let shown = path.display().to_string();
+                for name in names {
+                    let joined = path.join(OsStr::from_bytes(name)).display().to_string();
+                    assert_eq!(folder::entry_shown(&shown, name), joined);
+                }
+            }
+        }
     }
 
     #[cfg(feature = "batch")]

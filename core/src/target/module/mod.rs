@@ -492,7 +492,7 @@ fn sas_auth(
 
 /// The subject CN of `cert`, if it has one.
 pub(crate) fn common_name(cert: &Certificate) -> Option<String> {
-    cert.subject()
+    cert.subject_text()
         .split(',')
         .find_map(|part| part.trim().strip_prefix("CN=").map(str::to_string))
 }

@@ -166,7 +166,7 @@ impl Details<'_> {
 fn write_cert_details(comment: &mut Comment<'_>, indent: &str, item: &Item, cert: &Certificate) {
     comment.line(format_args!(
         "{indent}subject: {}",
-        naming::comment_safe(&cert.subject())
+        naming::comment_safe(cert.subject_text())
     ));
     comment.line(format_args!(
         "{indent}certificate ID (SHA-256 of the DER): {}",
