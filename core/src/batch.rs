@@ -173,17 +173,44 @@ pub fn discover(fleet: &Path) -> Result<Vec<Device>> {
         )
         .in_path(shown));
     }
+    unique_ids(&devices).map_err(|e| e.in_path(shown))?;
+    Ok(devices)
+}
+
+/// The devices of a list of device folders, in the order given, each folder's name its device id: for callers
+/// that already hold the list (from a database, or a selection of a fleet folder) rather than a folder to list.
+pub fn devices_in_folders(folders: &[PathBuf]) -> Result<Vec<Device>> {
+    if folders.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            "the list of device folders is empty",
+            "give at least one device folder",
+        ));
+    }
+    let devices: Vec<Device> = folders
+        .iter()
+        .map(|folder| Device {
+            id: file_name(folder),
+            inputs: vec![folder.clone()],
+            params: Params::new(),
+        })
+        .collect();
+    unique_ids(&devices)?;
+    Ok(devices)
+}
+
+/// Refuse two devices with the same id: they would write the same output folder.
+fn unique_ids(devices: &[Device]) -> Result<()> {
     let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
     ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::new(
+    match ids.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::new(
             ErrorKind::InvalidArgument,
             format!("device id \"{}\" appears twice", w[0]),
-            "give every device a unique id",
-        )
-        .in_path(shown));
+            "give every device a unique id (a device folder's name is its id)",
+        )),
+        None => Ok(()),
     }
-    Ok(devices)
 }
 
 fn file_name(p: &Path) -> String {

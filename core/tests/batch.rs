@@ -652,3 +652,50 @@ fn outline(d: &batch::DeviceOutputs) -> Outline {
         files,
     )
 }
+
+#[test]
+fn a_list_of_device_folders_is_packed_as_its_fleet_folder_is() {
+    let root = scratch("folders");
+    let fleet = fleet(&root, 5, &[1]);
+    let opts = BatchOptions {
+        targets: vec!["der".into(), "esp32-at".into()],
+        ..Default::default()
+    };
+    // In the order given, each folder's name its id: the same devices as the listed fleet, reversed.
+    let mut folders: Vec<PathBuf> = (0..5).map(|i| fleet.join(format!("dev-{i:04}"))).collect();
+    folders.reverse();
+    let devices = batch::devices_in_folders(&folders).unwrap();
+    let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["dev-0004", "dev-0003", "dev-0002", "dev-0001", "dev-0000"]
+    );
+    let mut listed: Vec<Outline> = batch::pack_fleet(&batch::discover(&fleet).unwrap(), &opts)
+        .unwrap()
+        .iter()
+        .map(outline)
+        .collect();
+    listed.reverse();
+    let given: Vec<Outline> = batch::pack_fleet(&devices, &opts)
+        .unwrap()
+        .iter()
+        .map(outline)
+        .collect();
+    assert_eq!(given, listed);
+    assert!(given[3].1.is_some(), "dev-0001 is the damaged one");
+    // Folders of different parents, one given with a trailing separator.
+    let other = root.join("elsewhere");
+    copy_dir(&td("aws/ec"), &other.join("dev-x"));
+    let mixed = [fleet.join("dev-0000"), other.join("dev-x/")];
+    let packed = batch::pack_fleet(&batch::devices_in_folders(&mixed).unwrap(), &opts).unwrap();
+    assert_eq!(packed[1].device, "dev-x");
+    assert!(packed.iter().all(|d| d.error.is_none()));
+    // An empty list, and two folders of the same name, are refused before anything runs.
+    let empty = batch::devices_in_folders(&[]).unwrap_err();
+    assert_eq!(empty.kind(), certpack::ErrorKind::Missing);
+    let twice = [fleet.join("dev-0000"), other.join("dev-0000")];
+    let err = batch::devices_in_folders(&twice).unwrap_err();
+    assert_eq!(err.kind(), certpack::ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("dev-0000"), "{err}");
+    let _ = fs::remove_dir_all(&root);
+}

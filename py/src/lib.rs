@@ -411,6 +411,13 @@ fn batch(
     })
 }
 
+/// Where a fleet's devices are: a fleet folder or manifest to read, or the device folders themselves.
+#[derive(FromPyObject)]
+enum FleetSource {
+    Path(PathBuf),
+    Folders(Vec<PathBuf>),
+}
+
 /// A fleet packed in memory chunk by chunk ([`certpack::batch::FleetChunks`]): iterating gives, per chunk, a list
 /// of per-device tuples `(device, certificate_id, expiry, findings, error, {path: bytes})`, `error` being the
 /// exception. The next chunk packs on the core's worker threads while Python handles the current one.
@@ -427,14 +434,14 @@ struct PyFleet {
 
 #[pymethods]
 impl PyFleet {
-    /// Find the devices of `fleet`, check the options (an unknown target, pattern or parameter raises here) and
-    /// start packing the first `chunk` devices.
+    /// Find the devices of `fleet` (a fleet folder or manifest, or a list of device folders), check the options
+    /// (an unknown target, pattern or parameter raises here) and start packing the first `chunk` devices.
     #[new]
     #[pyo3(signature = (fleet, targets, params, force, passphrase=None, now=None, files=Vec::new(), chunk=32))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        fleet: PathBuf,
+        fleet: FleetSource,
         targets: Vec<String>,
         params: Vec<(String, String)>,
         force: bool,
@@ -444,7 +451,10 @@ impl PyFleet {
         chunk: usize,
     ) -> PyResult<PyFleet> {
         guarded(py, || {
-            let devices = certpack::batch::discover(&fleet)?;
+            let devices = match fleet {
+                FleetSource::Path(path) => certpack::batch::discover(&path)?,
+                FleetSource::Folders(folders) => certpack::batch::devices_in_folders(&folders)?,
+            };
             let options = batch_options(targets, params, force, passphrase, now, files);
             let chunks = certpack::batch::FleetChunks::new(devices, options, chunk)?;
             Ok(PyFleet {

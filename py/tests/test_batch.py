@@ -145,6 +145,27 @@ def test_pack_fleet_yields_what_batch_writes(tmp_path: Path) -> None:
     assert first[path] == dict(first.items())["der/client.crt.der"] and len(first.keys()) == len(first)
 
 
+def test_pack_fleet_takes_a_list_of_device_folders(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path)
+    folders = sorted((p for p in fleet.iterdir() if p.is_dir()), reverse=True)
+    listed = {d.device: d for d in certpack.pack_fleet(fleet, ["der", "esp32-at"])}
+    # In the order given, str or PathLike, each folder's name its device id; the same files as the fleet folder.
+    given = list(certpack.pack_fleet([str(folders[0]), *folders[1:]], ["der", "esp32-at"], chunk=1))
+    assert [d.device for d in given] == [p.name for p in folders]
+    for device in given:
+        assert device.ok == listed[device.device].ok and dict(device) == dict(listed[device.device])
+    # A generator works too; an empty list and two folders of the same name are refused before anything runs.
+    assert [d.device for d in certpack.pack_fleet((p for p in folders[:1]), ["der"])] == [folders[0].name]
+    with pytest.raises(certpack.CertpackError) as empty:
+        certpack.pack_fleet([], ["der"])
+    assert empty.value.kind == "missing"
+    elsewhere = tmp_path / "elsewhere" / folders[0].name
+    elsewhere.mkdir(parents=True)
+    with pytest.raises(certpack.InvalidArgumentError) as twice:
+        certpack.pack_fleet([folders[0], elsewhere], ["der"])
+    assert folders[0].name in str(twice.value)
+
+
 def test_pack_fleet_refuses_bad_options_before_running(tmp_path: Path) -> None:
     fleet = _fleet(tmp_path)
     with pytest.raises(certpack.TargetError):

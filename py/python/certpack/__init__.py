@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 
 from certpack import _native
@@ -647,7 +647,7 @@ class DeviceOutputs(Mapping[str, bytes]):
 
 
 def pack_fleet(
-    fleet: str | os.PathLike[str],
+    fleet: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     targets: Sequence[str],
     *,
     params: Mapping[str, object] | None = None,
@@ -660,6 +660,10 @@ def pack_fleet(
     into its folder (same checks, ``files`` selection, manifests and READMEs, byte for byte), without writing
     anything. For factory scripts that send the outputs on (a programmer, a database) rather than to disk.
 
+    ``fleet`` is a folder of device folders or a CSV/JSON Lines manifest, as for :func:`batch`, or the device
+    folders themselves (a list of paths, packed in the order given, each folder's name its device id): for a
+    script that already holds the list, from its database or a selection of a fleet.
+
     Devices are packed ``chunk`` at a time on all cores with the GIL released, the next two chunks while your
     loop handles the current one, so a fleet of any size needs the memory of three chunks. A bad device is
     yielded with ``error`` set and never stops the others. An unknown target, file pattern or parameter raises
@@ -669,9 +673,8 @@ def pack_fleet(
         raise ValueError(f"chunk is the number of devices packed at a time: give 1 or more, not {chunk}")
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
-    native = _native.Fleet(
-        os.fspath(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns, chunk
-    )
+    source = os.fspath(fleet) if isinstance(fleet, (str, bytes, os.PathLike)) else [os.fspath(p) for p in fleet]
+    native = _native.Fleet(source, list(targets), pairs, force, passphrase, int(time.time()), patterns, chunk)
     return _devices(native)
 
 

@@ -119,7 +119,7 @@ def batch(
 class Fleet:
     def __init__(
         self,
-        fleet: Union[str, PathLike[str]],
+        fleet: Union[str, PathLike[str], list[str]],
         targets: list[str],
         params: list[tuple[str, str]],
         force: bool,
