@@ -628,13 +628,14 @@ fn pack_device(
     if !unchanged {
         write_device(&out.dir, &device.id, out.pid, &packed.files)?;
     }
+    // Written: each file gives the summary its name and SHA-256, and is dropped (wiped when secret).
     let outputs = packed
         .files
-        .iter()
+        .into_iter()
         .zip(packed.sha256)
-        .map(|(a, sha256)| OutputFile {
-            name: a.name.clone(),
+        .map(|(mut a, sha256)| OutputFile {
             sha256: sha256.unwrap_or_else(|| a.sha256_hex()),
+            name: std::mem::take(&mut a.name),
         })
         .collect();
     Ok(DeviceResult {
@@ -697,7 +698,7 @@ fn pack_outputs(
                 .findings
                 .iter()
                 .filter(|f| f.severity > Severity::Info)
-                .map(|f| f.code.to_string()),
+                .map(|f| f.code),
         );
         packed.push(TargetOutputs {
             target: name,
@@ -705,8 +706,10 @@ fn pack_outputs(
             artifacts: checked.artifacts,
         });
     }
-    findings.sort();
+    // Every target sees the bundle's own findings: each code once, turned into text once.
+    findings.sort_unstable();
     findings.dedup();
+    let findings = findings.into_iter().map(str::to_string).collect();
     let (with_manifest, with_readme) = select_files(&mut packed, &options.files)?;
     let mut files = Vec::new();
     let mut sha256 = Vec::new();
@@ -1017,6 +1020,9 @@ fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact]) -> Result<
         out.create_dir(&tmp).map_err(|e| io(e, &tmp))?;
     }
     let mut made: Vec<&str> = Vec::new();
+    // `<tmp>/<path in the device folder>`, one buffer for every folder and file.
+    let mut path = format!("{tmp}/");
+    let in_tmp = path.len();
     for file in files {
         if let Some((folder, _)) = file.name.rsplit_once('/') {
             // Each folder on the way once (an output may sit a few folders down).
@@ -1025,7 +1031,8 @@ fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact]) -> Result<
                 if made.contains(&part) {
                     continue;
                 }
-                let path = format!("{tmp}/{part}");
+                path.truncate(in_tmp);
+                path.push_str(part);
                 match out.create_dir(&path) {
                     Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                         return Err(io(e, &path))
@@ -1034,7 +1041,8 @@ fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact]) -> Result<
                 }
             }
         }
-        let path = format!("{tmp}/{}", file.name);
+        path.truncate(in_tmp);
+        path.push_str(&file.name);
         out.write(&path, &file.bytes).map_err(|e| io(e, &path))?;
     }
     // A new device moves into place in one rename; an earlier folder of the device (the rename fails on a
