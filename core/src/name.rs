@@ -37,7 +37,14 @@ const COMMON: [(ObjectIdentifier, &str); 13] = [
 
 /// `name` as `x509_cert::name::RdnSequence`'s `Display` writes it.
 pub(crate) fn format(name: &RdnSequence) -> String {
-    let mut out = String::new();
+    // Room for every value with its key and separators (escapes are rare): one allocation for most names.
+    let room = name
+        .0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .map(|atv| atv.value.value().len() + 8)
+        .sum();
+    let mut out = String::with_capacity(room);
     for (i, rdn) in name.0.iter().rev().enumerate() {
         if i > 0 {
             out.push(',');
@@ -83,6 +90,19 @@ fn write_atv(atv: &AttributeTypeAndValue, out: &mut String) {
     if let Some(value) = value {
         out.push_str(key);
         out.push('=');
+        // Most values need no escape: copied whole.
+        let plain = !value.starts_with(['#', ' '])
+            && !value.ends_with(' ')
+            && !value.bytes().any(|b| {
+                matches!(
+                    b,
+                    b'"' | b'+' | b',' | b';' | b'<' | b'>' | b'\\' | 0x00..=0x1f | 0x7f
+                )
+            });
+        if plain {
+            out.push_str(value);
+            return;
+        }
         let mut chars = value.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             match c {
@@ -133,6 +153,15 @@ mod tests {
         let name = x509_cert::name::RdnSequence::from_str(text).unwrap();
         assert_eq!(super::format(&name), name.to_string());
         assert!(name.to_string().contains("EMAIL=a@b.example"));
+        // Values copied whole and values escaped character by character, side by side.
+        for text in [
+            "CN=\\ lead,O=trail\\ ,OU=a\\\"b\\;c\\<d\\>e\\+f\\\\g,L=Z\u{fc}rich",
+            "CN=in#side,O=mid dle,OU=\\#,L=\\ ,ST=x",
+            "CN=AWS IoT Certificate",
+        ] {
+            let name = x509_cert::name::RdnSequence::from_str(text).unwrap();
+            assert_eq!(super::format(&name), name.to_string(), "{text}");
+        }
     }
 
     #[test]

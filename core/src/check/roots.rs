@@ -75,32 +75,61 @@ pub(super) fn looks_like_server(cert: &Certificate) -> bool {
         })
 }
 
-/// The cloud an endpoint host name belongs to, from its shape.
+/// The cloud an endpoint host name belongs to, from its shape (host names compared without regard to ASCII case).
 pub(super) fn cloud_of_endpoint(endpoint: &str) -> Option<Cloud> {
-    let host = host_of(endpoint);
-    let labels: Vec<&str> = host.split('.').collect();
-    if host.ends_with(".amazonaws.com") && labels.contains(&"iot") {
-        let legacy = labels.len() == 5 && labels[1] == "iot" && !labels[0].ends_with("-ats");
+    let host = host_part(endpoint);
+    let is = |label: &str, name: &str| label.eq_ignore_ascii_case(name);
+    if ends_with_ignoring_case(host, ".amazonaws.com") && host.split('.').any(|l| is(l, "iot")) {
+        let mut labels = host.split('.');
+        let (first, second) = (labels.next().unwrap_or(""), labels.next().unwrap_or(""));
+        let legacy =
+            labels.count() == 3 && is(second, "iot") && !ends_with_ignoring_case(first, "-ats");
         return Some(if legacy {
             Cloud::AwsLegacy
         } else {
             Cloud::AwsAts
         });
     }
-    if host.ends_with(".azure-devices.net") || host.ends_with(".azure-devices-provisioning.net") {
+    if ends_with_ignoring_case(host, ".azure-devices.net")
+        || ends_with_ignoring_case(host, ".azure-devices-provisioning.net")
+    {
         return Some(Cloud::Azure);
     }
     None
 }
 
+fn ends_with_ignoring_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len()
+        && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
 /// The host part of `mqtts://host:8883/path`, lowercase.
 pub(super) fn host_of(endpoint: &str) -> String {
+    host_part(endpoint).to_ascii_lowercase()
+}
+
+/// The host part of `mqtts://user@host:8883/path?query`, as written: after the scheme, before the path or query,
+/// after the user, before the port, without the final dots.
+fn host_part(endpoint: &str) -> &str {
     let e = endpoint.trim();
-    let e = e.split_once("://").map_or(e, |(_, rest)| rest);
-    let e = e.split(['/', '?']).next().unwrap_or(e);
-    let e = e.rsplit_once('@').map_or(e, |(_, host)| host);
-    let e = e.split(':').next().unwrap_or(e);
-    e.trim_end_matches('.').to_ascii_lowercase()
+    let bytes = e.as_bytes();
+    let e = match bytes.windows(3).position(|w| w == b"://") {
+        Some(at) => &e[at + 3..],
+        None => e,
+    };
+    let e = match e.bytes().position(|b| b == b'/' || b == b'?') {
+        Some(end) => &e[..end],
+        None => e,
+    };
+    let e = match e.bytes().rposition(|b| b == b'@') {
+        Some(at) => &e[at + 1..],
+        None => e,
+    };
+    let e = match e.bytes().position(|b| b == b':') {
+        Some(end) => &e[..end],
+        None => e,
+    };
+    e.trim_end_matches('.')
 }
 
 /// Whether a server root fits the cloud of the endpoint.
@@ -373,5 +402,66 @@ mod tests {
         );
         assert_eq!(cloud_of_endpoint("mqtt.example.com"), None);
         assert_eq!(cloud_of_endpoint("s3.amazonaws.com"), None);
+    }
+
+    /// The classification as first written: the host cut out with `split`s, lowercased, its labels collected.
+    fn cloud_by_lowercase_labels(endpoint: &str) -> Option<Cloud> {
+        let e = endpoint.trim();
+        let e = e.split_once("://").map_or(e, |(_, rest)| rest);
+        let e = e.split(['/', '?']).next().unwrap_or(e);
+        let e = e.rsplit_once('@').map_or(e, |(_, host)| host);
+        let e = e.split(':').next().unwrap_or(e);
+        let host = e.trim_end_matches('.').to_ascii_lowercase();
+        let labels: Vec<&str> = host.split('.').collect();
+        if host.ends_with(".amazonaws.com") && labels.contains(&"iot") {
+            let legacy = labels.len() == 5 && labels[1] == "iot" && !labels[0].ends_with("-ats");
+            return Some(if legacy {
+                Cloud::AwsLegacy
+            } else {
+                Cloud::AwsAts
+            });
+        }
+        if host.ends_with(".azure-devices.net") || host.ends_with(".azure-devices-provisioning.net")
+        {
+            return Some(Cloud::Azure);
+        }
+        None
+    }
+
+    #[test]
+    fn endpoints_are_classified_as_the_lowercased_labels_say() {
+        let hosts = [
+            "a1b2c3d4e5-ats.iot.eu-west-1.amazonaws.com",
+            "A1B2C3D4E5-ATS.IOT.EU-WEST-1.AMAZONAWS.COM",
+            "a1b2c3d4e5.iot.us-east-1.amazonaws.com.",
+            "a1b2c3d4e5.IoT.us-east-1.AmazonAWS.com",
+            "x.y.iot.us-east-1.amazonaws.com",
+            "iot.amazonaws.com",
+            "amazonaws.com",
+            ".amazonaws.com",
+            "myhub.Azure-Devices.NET",
+            "global.azure-devices-provisioning.net",
+            "azure-devices.net",
+            "mqtt.example.com",
+            "",
+            "...",
+            "h\u{e9}te.iot.eu-west-1.amazonaws.com",
+        ];
+        for host in hosts {
+            for endpoint in [
+                host.to_string(),
+                format!("  mqtts://{host}:8883/mqtt?x=1 "),
+                format!("wss://user:pw@{host}/mqtt"),
+                format!("{host}?q=a/b"),
+                format!("{host}:x:y"),
+                format!("a://b://{host}"),
+            ] {
+                assert_eq!(
+                    cloud_of_endpoint(&endpoint),
+                    cloud_by_lowercase_labels(&endpoint),
+                    "{endpoint}"
+                );
+            }
+        }
     }
 }

@@ -58,6 +58,13 @@ impl Cloud {
 /// Check that `host` is a bare host name (no scheme, port, path, spaces or quotes) and return it trimmed.
 pub fn check_host(host: &str) -> Result<&str> {
     let h = host.trim();
+    // Letters, digits, '-' and '.' alone (the usual case) cannot hold a scheme, a port or a path.
+    let plain = h
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if plain && !h.is_empty() {
+        return Ok(h);
+    }
     let bad = |why: &str, fix: String| {
         Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -95,10 +102,7 @@ pub fn check_host(host: &str) -> Result<&str> {
             ),
         );
     }
-    if !h
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-    {
+    if !plain {
         return bad(
             "contains characters a host name cannot have (spaces, quotes, ...)",
             "copy the host name exactly from the cloud console (letters, digits, '-' and '.')"
