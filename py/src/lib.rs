@@ -356,7 +356,7 @@ fn write_files(
 #[allow(clippy::too_many_arguments)]
 fn batch(
     py: Python<'_>,
-    fleet: PathBuf,
+    fleet: FleetSource,
     targets: Vec<String>,
     out_dir: PathBuf,
     params: Vec<(String, String)>,
@@ -365,7 +365,7 @@ fn batch(
     now: Option<i64>,
     files: Vec<String>,
 ) -> PyResult<String> {
-    let devices = detached(py, || certpack::batch::discover(&fleet))?;
+    let devices = detached(py, || fleet.devices())?;
     let options = BatchOptions {
         out_dir,
         ..batch_options(targets, params, force, passphrase, now, files)
@@ -418,6 +418,15 @@ enum FleetSource {
     Folders(Vec<PathBuf>),
 }
 
+impl FleetSource {
+    fn devices(&self) -> certpack::Result<Vec<certpack::batch::Device>> {
+        match self {
+            FleetSource::Path(path) => certpack::batch::discover(path),
+            FleetSource::Folders(folders) => certpack::batch::devices_in_folders(folders),
+        }
+    }
+}
+
 /// A fleet packed in memory chunk by chunk ([`certpack::batch::FleetChunks`]): iterating gives, per chunk, a list
 /// of per-device tuples `(device, certificate_id, expiry, findings, error, {path: bytes})`, `error` being the
 /// exception. The next chunk packs on the core's worker threads while Python handles the current one.
@@ -451,10 +460,7 @@ impl PyFleet {
         chunk: usize,
     ) -> PyResult<PyFleet> {
         guarded(py, || {
-            let devices = match fleet {
-                FleetSource::Path(path) => certpack::batch::discover(&path)?,
-                FleetSource::Folders(folders) => certpack::batch::devices_in_folders(&folders)?,
-            };
+            let devices = fleet.devices()?;
             let options = batch_options(targets, params, force, passphrase, now, files);
             let chunks = certpack::batch::FleetChunks::new(devices, options, chunk)?;
             Ok(PyFleet {

@@ -154,6 +154,12 @@ def test_pack_fleet_takes_a_list_of_device_folders(tmp_path: Path) -> None:
     assert [d.device for d in given] == [p.name for p in folders]
     for device in given:
         assert device.ok == listed[device.device].ok and dict(device) == dict(listed[device.device])
+    # batch takes the same list and writes what it packs.
+    summary = certpack.batch(folders[:2], ["der", "esp32-at"], tmp_path / "out-list")
+    assert [d["device"] for d in summary.devices] == [p.name for p in folders[:2]]
+    for device in given[:2]:
+        if device.ok:
+            assert (tmp_path / "out-list" / device.device / "der/client.crt.der").read_bytes() == device["der/client.crt.der"]
     # A generator works too; an empty list and two folders of the same name are refused before anything runs.
     assert [d.device for d in certpack.pack_fleet((p for p in folders[:1]), ["der"])] == [folders[0].name]
     with pytest.raises(certpack.CertpackError) as empty:

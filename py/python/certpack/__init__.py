@@ -560,7 +560,7 @@ class BatchSummary:
 
 
 def batch(
-    fleet: str | os.PathLike[str],
+    fleet: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     targets: Sequence[str],
     out_dir: str | os.PathLike[str],
     *,
@@ -571,8 +571,9 @@ def batch(
 ) -> BatchSummary:
     """Pack a whole fleet, as ``certpack batch`` does (see docs/batch.md).
 
-    ``fleet`` is a folder of device folders or a CSV/JSONL manifest; one output folder per device is written
-    under ``out_dir`` with ``summary.csv`` and ``summary.json``. A bad device is reported in the summary and
+    ``fleet`` is a folder of device folders or a CSV/JSONL manifest, or a list of device folders (in the order
+    given, each folder's name its device id); one output folder per device is written under ``out_dir`` with
+    ``summary.csv`` and ``summary.json``. A bad device is reported in the summary and
     never stops the others; a device whose folder already holds exactly what this run would write is left as it is
     (``unchanged``).
 
@@ -586,7 +587,7 @@ def batch(
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
     text = _native.batch(
-        os.fspath(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time()), patterns
+        _fleet_source(fleet), list(targets), os.fspath(out_dir), pairs, force, passphrase, int(time.time()), patterns
     )
     return BatchSummary(_json(text))
 
@@ -673,9 +674,17 @@ def pack_fleet(
         raise ValueError(f"chunk is the number of devices packed at a time: give 1 or more, not {chunk}")
     pairs = [(str(k).replace("_", "-"), _param(v)) for k, v in (params or {}).items()]
     patterns = [files] if isinstance(files, str) else list(files)
-    source = os.fspath(fleet) if isinstance(fleet, (str, bytes, os.PathLike)) else [os.fspath(p) for p in fleet]
-    native = _native.Fleet(source, list(targets), pairs, force, passphrase, int(time.time()), patterns, chunk)
+    native = _native.Fleet(
+        _fleet_source(fleet), list(targets), pairs, force, passphrase, int(time.time()), patterns, chunk
+    )
     return _devices(native)
+
+
+def _fleet_source(fleet: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> str | list[str]:
+    """A fleet folder or manifest as its path, device folders as a list of paths."""
+    if isinstance(fleet, (str, bytes, os.PathLike)):
+        return os.fspath(fleet)
+    return [os.fspath(p) for p in fleet]
 
 
 def _devices(native: _native.Fleet) -> Iterator[DeviceOutputs]:

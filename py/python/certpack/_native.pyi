@@ -106,7 +106,7 @@ def write_files(
     force: bool,
 ) -> list[Union[str, PathLike[str]]]: ...
 def batch(
-    fleet: Union[str, PathLike[str]],
+    fleet: Union[str, PathLike[str], list[str]],
     targets: list[str],
     out_dir: Union[str, PathLike[str]],
     params: list[tuple[str, str]],
