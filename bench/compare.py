@@ -46,6 +46,11 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def device_folders(fleet: Path) -> list[Path]:
+    """The fleet's device folders in order, listed as the pyca script lists them (before any clock starts)."""
+    return sorted(p for p in fleet.iterdir() if p.is_dir())
+
+
 def certpack_inprocess(fleet: Path) -> float:
     """Seconds for the reference workload through the Python package, as the pyca script does it: load, key
     match, certificate/key/root DER, PKCS#8, the C header, the ESP32-AT bins, the Quectel uploads (the whole AT
@@ -53,7 +58,7 @@ def certpack_inprocess(fleet: Path) -> float:
     the pyca script (they run in `certpack batch` above)."""
     import certpack
 
-    devices = sorted(p for p in fleet.iterdir() if p.is_dir())
+    devices = device_folders(fleet)
     start = time.perf_counter()
     for dev in devices:
         bundle = certpack.load(dev)
@@ -77,7 +82,7 @@ def certpack_fleet_inprocess(fleet: Path) -> float:
     import certpack
 
     params = {**PARAMS["quectel"], **WORKLOAD_PARAMS}
-    devices = sorted(p for p in fleet.iterdir() if p.is_dir())
+    devices = device_folders(fleet)
     start = time.perf_counter()
     for device in certpack.pack_fleet(devices, TARGETS, params=params, files=WORKLOAD_FILES):
         if not device.ok or not device.certificate_id or len(device) != 11:
@@ -94,7 +99,7 @@ def file_system(path: Path) -> str:
 
 def main() -> None:
     fleet, exe = Path(sys.argv[1]), sys.argv[2]
-    n = sum(1 for p in fleet.iterdir() if p.is_dir())
+    n = len(device_folders(fleet))
     # Where every method writes its files: bench/work/out, or CERTPACK_BENCH_OUT (e.g. a folder on tmpfs, to time
     # the programs rather than the disk; every method then writes to the same file system).
     work = Path(os.environ.get("CERTPACK_BENCH_OUT") or HERE / "work" / "out").resolve()

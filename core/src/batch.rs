@@ -539,17 +539,10 @@ fn read_device(
         Some(folder) => folder.read_path(p),
         None => Input::read_path(p),
     };
-    let inputs = match &device.inputs[..] {
-        // A fleet folder's device: its folder's inputs as read.
-        [one] => read(one)?,
-        several => {
-            let mut inputs = Vec::new();
-            for p in several {
-                inputs.extend(read(p)?);
-            }
-            inputs
-        }
-    };
+    let mut inputs = Vec::new();
+    for p in &device.inputs {
+        inputs.extend(read(p)?);
+    }
     if device.params.iter().next().is_none() {
         return Ok((inputs, None));
     }
