@@ -42,7 +42,8 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         now,
         files: args.files,
     };
-    let bar = if std::io::stderr().is_terminal() {
+    let on_terminal = std::io::stderr().is_terminal();
+    let bar = if on_terminal {
         let bar = ProgressBar::new(devices.len() as u64);
         bar.set_style(
             ProgressStyle::with_template(
@@ -56,8 +57,12 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
     };
     let started = Instant::now();
     let finished = AtomicUsize::new(0);
+    // Off a terminal the bar is hidden and not touched: updating it takes a lock and a rate estimate per device.
     let progress = |r: &batch::DeviceResult| {
         finished.fetch_add(1, Ordering::Relaxed);
+        if !on_terminal {
+            return;
+        }
         if r.status == Status::Failed {
             bar.set_message(format!("failed: {}", r.device));
         }

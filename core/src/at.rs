@@ -4,6 +4,8 @@
 
 use zeroize::Zeroizing;
 
+use crate::json;
+
 /// Raw bytes sent after the module's prompt (`>` or `CONNECT`).
 #[derive(Clone)]
 pub struct Payload {
@@ -221,80 +223,6 @@ impl Script {
         self.steps
             .iter()
             .any(|s| s.payload.as_ref().is_some_and(|p| p.secret))
-    }
-}
-
-/// The pieces of [`Script::to_json`]: a sink that counts or writes, and JSON string escaping exactly as
-/// `serde_json` does it (`\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`, nothing else).
-mod json {
-    pub(super) trait Sink {
-        fn bytes(&mut self, bytes: &[u8]);
-        /// `data` as unwrapped padded base64 (never needs escaping).
-        fn base64(&mut self, data: &[u8]);
-    }
-
-    /// Counts what would be written.
-    pub(super) struct Count(pub usize);
-
-    impl Sink for Count {
-        fn bytes(&mut self, bytes: &[u8]) {
-            self.0 += bytes.len();
-        }
-        fn base64(&mut self, data: &[u8]) {
-            self.0 += crate::base64::wrapped_len(data.len(), 0);
-        }
-    }
-
-    impl Sink for Vec<u8> {
-        fn bytes(&mut self, bytes: &[u8]) {
-            self.extend_from_slice(bytes);
-        }
-        fn base64(&mut self, data: &[u8]) {
-            crate::base64::encode_wrapped(data, b"", self);
-        }
-    }
-
-    /// `text` as a quoted JSON string.
-    pub(super) fn string(out: &mut impl Sink, text: &str) {
-        out.bytes(b"\"");
-        let bytes = text.as_bytes();
-        let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-        let mut plain = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            // Whole runs of 16 plain characters at a time (the check vectorises; most text has no escapes).
-            while let Some(run) = bytes.get(i..i + 16) {
-                if run.iter().fold(false, |any, &b| any | needs_escape(b)) {
-                    break;
-                }
-                i += 16;
-            }
-            let Some(&b) = bytes.get(i) else {
-                break;
-            };
-            i += 1;
-            let unicode;
-            let escaped: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                0..=0x1f => {
-                    let [hi, lo] = crate::cert::hex_pair(b);
-                    unicode = [b'\\', b'u', b'0', b'0', hi, lo];
-                    &unicode
-                }
-                _ => continue,
-            };
-            out.bytes(&bytes[plain..i - 1]);
-            out.bytes(escaped);
-            plain = i;
-        }
-        out.bytes(&bytes[plain..]);
-        out.bytes(b"\"");
     }
 }
 

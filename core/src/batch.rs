@@ -8,7 +8,6 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,6 +25,7 @@ use crate::time::Timestamp;
 mod chunks;
 mod on_disk;
 mod out_dir;
+mod summary;
 pub use chunks::FleetChunks;
 use out_dir::OutDir;
 
@@ -114,22 +114,6 @@ pub struct Summary {
     pub failed: usize,
     /// Per device, in fleet order.
     pub devices: Vec<DeviceResult>,
-}
-
-impl Summary {
-    /// Write the summary as pretty JSON with a final newline (what `summary.json` holds).
-    pub fn write_json(&self, mut out: impl Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
-        out.write_all(b"\n")
-    }
-
-    /// [`Summary::write_json`] into a string.
-    pub fn to_json(&self) -> String {
-        let mut json = Vec::new();
-        // Writing into memory does not fail, and serde_json writes UTF-8.
-        let _ = self.write_json(&mut json);
-        String::from_utf8(json).unwrap_or_default()
-    }
 }
 
 /// Find the devices of a fleet folder or manifest (CSV or JSON Lines).
@@ -363,7 +347,7 @@ fn finish(devices: Vec<DeviceResult>, options: &BatchOptions) -> Result<Summary>
         failed: count(Status::Failed),
         devices,
     };
-    write_summary(&summary, &options.out_dir)?;
+    summary::write_summary(&summary, &options.out_dir)?;
     Ok(summary)
 }
 
@@ -704,8 +688,10 @@ fn pack_outputs(
     findings.dedup();
     let findings = findings.into_iter().map(str::to_string).collect();
     let (with_manifest, with_readme) = select_files(&mut packed, &options.files)?;
-    let mut files = Vec::new();
-    let mut sha256 = Vec::new();
+    // Room for every file and each target's manifest and README: no reallocation of the list per device.
+    let room = packed.iter().map(|t| t.artifacts.files.len() + 2).sum();
+    let mut files = Vec::with_capacity(room);
+    let mut sha256 = Vec::with_capacity(room);
     for (
         (
             TargetOutputs {
@@ -1051,82 +1037,6 @@ fn write_device(out: &OutDir, id: &str, pid: u32, files: &[Artifact]) -> Result<
             Ok(())
         }
     }
-}
-
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
-/// `summary.csv` and `summary.json` in the output folder, each streamed into a temporary file and renamed into
-/// place (a fleet's summary runs to megabytes: no string of that size is built).
-fn write_summary(summary: &Summary, out: &Path) -> Result<()> {
-    // The two files are written at the same time: after the devices, nothing else runs in parallel.
-    let (csv, json) = rayon::join(
-        || write_summary_csv(summary, out),
-        || write_atomically(out, "summary.json", |w| summary.write_json(w)),
-    );
-    csv.and(json)
-}
-
-fn write_summary_csv(summary: &Summary, out: &Path) -> Result<()> {
-    write_atomically(out, "summary.csv", |w| {
-        w.write_all(b"device,status,certificate_id,expiry,findings,outputs,error\n")?;
-        let mut outputs = String::new();
-        for d in &summary.devices {
-            outputs.clear();
-            for (i, o) in d.outputs.iter().enumerate() {
-                if i > 0 {
-                    outputs.push(';');
-                }
-                outputs.push_str(&o.name);
-                outputs.push('=');
-                outputs.push_str(&o.sha256);
-            }
-            let status = match d.status {
-                Status::Written => "written",
-                Status::Unchanged => "unchanged",
-                Status::Failed => "failed",
-            };
-            let row = [
-                d.device.as_str(),
-                status,
-                d.certificate_id.as_deref().unwrap_or_default(),
-                d.expiry.as_deref().unwrap_or_default(),
-                &d.findings.join(";"),
-                &outputs,
-                d.error.as_deref().unwrap_or_default(),
-            ];
-            for (i, field) in row.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b",")?;
-                }
-                w.write_all(csv_field(field).as_bytes())?;
-            }
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })
-}
-
-/// Write `out/name` through `out/.name.certpack-tmp` and a rename, buffered.
-fn write_atomically(
-    out: &Path,
-    name: &str,
-    fill: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
-) -> Result<()> {
-    let path = out.join(name);
-    let tmp = out.join(format!(".{name}.certpack-tmp"));
-    let write = || -> std::io::Result<()> {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, fs::File::create(&tmp)?);
-        fill(&mut w)?;
-        w.flush()?;
-        fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| Error::from(e).in_path(path.display().to_string()))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod error;
 pub mod input;
 pub mod integrity;
 pub mod item;
+mod json;
 pub mod key;
 mod name;
 pub mod output;
