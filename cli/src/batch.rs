@@ -26,6 +26,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> certpack::Result<ExitCode> {
+    // The worker threads start while the fleet is listed.
+    let pool = rayon_pool(args.jobs)?;
     let devices = batch::discover(&args.fleet)?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -68,7 +70,6 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         }
         bar.inc(1);
     };
-    let pool = rayon_pool(args.jobs)?;
     let stop = stop_on_signals()?;
     let summary = pool.install(|| batch::run_until(&devices, &options, &progress, &stop))?;
     bar.finish_and_clear();
@@ -109,11 +110,17 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
             options.out_dir.join("summary.csv").display()
         );
     }
-    Ok(if summary.failed > 0 {
+    let code = if summary.failed > 0 {
         ExitCode::from(7)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // The process ends next: the fleet's lists and the idle worker threads go with it. Freeing the lists one by
+    // one and waking the threads to stop them took about a millisecond per 1,000 devices. Nothing in them is
+    // secret (the key material of each device was wiped when its files were written; the passphrase is in
+    // `options`, dropped as usual).
+    std::mem::forget((summary, devices, pool));
+    Ok(code)
 }
 
 /// The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).

@@ -711,8 +711,7 @@ fn pack_outputs(
             manifest.then(|| artifacts.manifest_json_with(hashes.as_deref().unwrap_or_default()));
         let readme = readme.then(|| artifacts.readme_txt());
         for mut a in std::mem::take(&mut artifacts.files) {
-            a.name.insert(0, '/');
-            a.name.insert_str(0, target);
+            a.name = in_target(target, &a.name);
             files.push(a);
         }
         match hashes {
@@ -729,7 +728,7 @@ fn pack_outputs(
         ];
         for (text, file, description) in extras {
             if let Some(text) = text {
-                let a = Artifact::new(format!("{target}/{file}"), text, description);
+                let a = Artifact::new(in_target(target, file), text, description);
                 sha256.push(hash_all.then(|| a.sha256_hex()));
                 files.push(a);
             }
@@ -742,6 +741,15 @@ fn pack_outputs(
         files,
         sha256,
     })
+}
+
+/// `<target>/<file>`, a file's path in a device folder, allocated once at its size.
+fn in_target(target: &str, file: &str) -> String {
+    let mut path = String::with_capacity(target.len() + 1 + file.len());
+    path.push_str(target);
+    path.push('/');
+    path.push_str(file);
+    path
 }
 
 /// One target's outputs for a device, with the file patterns that can select them (see [`patterns_for`]).
