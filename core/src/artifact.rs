@@ -63,6 +63,17 @@ pub struct Flash {
 }
 
 impl Artifact {
+    /// Keep what a device folder holds: the name, the bytes and whether they are secret. The description,
+    /// placement, AT command and metadata, which only a target's `manifest.json` and `README.txt` use, are
+    /// dropped.
+    #[cfg(feature = "batch")]
+    pub(crate) fn keep_contents_only(&mut self) {
+        self.description = String::new();
+        self.flash = None;
+        self.at_command = None;
+        self.meta = BTreeMap::new();
+    }
+
     /// A new artifact; mark secrets with [`Artifact::secret`].
     pub fn new(
         name: impl Into<String>,

@@ -379,10 +379,11 @@ pub struct DeviceOutputs {
     pub expiry: Option<String>,
     /// Codes of the check findings (warnings and errors).
     pub findings: Vec<String>,
-    /// The outputs in writing order, named `<target>/<file>` as in a device folder of [`run`]; those holding
-    /// key material are wiped on drop. Empty for a failed device. A target whose `manifest.json` and `README.txt`
-    /// are both left out by the file patterns may leave its files' descriptions and metadata empty
-    /// ([`crate::target::Target::pack_wanted`]).
+    /// The outputs in writing order, named `<target>/<file>` as in a device folder of [`run`]: what the folder
+    /// holds, each file's name and bytes, those holding key material marked `secret` and wiped on drop. What
+    /// each file is and where it goes is in its target's `manifest.json` and `README.txt` when the file patterns
+    /// keep them; the artifacts' descriptions, placements, AT commands and metadata are empty. Empty for a
+    /// failed device.
     pub files: Vec<Artifact>,
     /// Why the device failed.
     pub error: Option<Error>,
@@ -408,14 +409,20 @@ fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs
                 pack_outputs(&inputs, options, &TargetParams::new(own, &shared), false)
             });
             match packed {
-                Ok(p) => DeviceOutputs {
-                    device: device.id.clone(),
-                    certificate_id: p.certificate_id,
-                    expiry: p.expiry,
-                    findings: p.findings,
-                    files: p.files,
-                    error: None,
-                },
+                Ok(mut p) => {
+                    // The manifests and READMEs are written: each file's description and metadata go now, on
+                    // the thread that made them. Kept for a whole chunk, their blocks were the allocator's cold
+                    // memory for the next one.
+                    p.files.iter_mut().for_each(Artifact::keep_contents_only);
+                    DeviceOutputs {
+                        device: device.id.clone(),
+                        certificate_id: p.certificate_id,
+                        expiry: p.expiry,
+                        findings: p.findings,
+                        files: p.files,
+                        error: None,
+                    }
+                }
                 Err(error) => DeviceOutputs {
                     device: device.id.clone(),
                     certificate_id: None,
