@@ -712,8 +712,10 @@ fn pack_outputs(
     ) in packed.into_iter().zip(with_manifest).zip(with_readme)
     {
         let count = artifacts.files.len();
-        let hashes: Option<Vec<String>> = (hash_all || manifest)
-            .then(|| artifacts.files.iter().map(Artifact::sha256_hex).collect());
+        let hashes: Option<Vec<String>> = (hash_all || manifest).then(|| {
+            let sha256 = |file: &Artifact| output_sha256(file, &bundle);
+            artifacts.files.iter().map(sha256).collect()
+        });
         let manifest =
             manifest.then(|| artifacts.manifest_json_with(hashes.as_deref().unwrap_or_default()));
         let readme = readme.then(|| artifacts.readme_txt());
@@ -748,6 +750,20 @@ fn pack_outputs(
         files,
         sha256,
     })
+}
+
+/// A file's SHA-256 as hex. A certificate of the bundle written as DER (`der`'s `client.crt.der` and
+/// `ca.crt.der`) takes the certificate's own: computed once, for a fleet's root once per process.
+fn output_sha256(file: &Artifact, bundle: &Bundle) -> String {
+    let certificate = bundle
+        .items()
+        .iter()
+        .filter_map(|item| item.certificate())
+        .find(|c| c.der() == file.bytes.as_slice());
+    match certificate {
+        Some(c) => c.sha256_hex(),
+        None => file.sha256_hex(),
+    }
 }
 
 /// `<target>/<file>`, a file's path in a device folder, allocated once at its size.

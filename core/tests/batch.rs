@@ -506,6 +506,81 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// Lowercase hex SHA-256, computed here from the bytes on disk.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn the_summary_and_the_manifests_give_each_file_its_sha256() {
+    let root = scratch("hashes");
+    let fleet = fleet(&root, 6, &[]);
+    let out = root.join("out");
+    let mut params = Params::new();
+    params.set("endpoint", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com");
+    let opts = BatchOptions {
+        targets: ["der", "pem", "c-array", "esp32-at", "quectel"]
+            .map(String::from)
+            .to_vec(),
+        params,
+        out_dir: out.clone(),
+        ..Default::default()
+    };
+    let summary = batch::run(&batch::discover(&fleet).unwrap(), &opts, &|_| {}).unwrap();
+    assert_eq!(summary.written, 6);
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for (d, listed) in summary
+        .devices
+        .iter()
+        .zip(on_disk["devices"].as_array().unwrap())
+    {
+        let files = tree(&out.join(&d.device));
+        let outputs: Vec<(String, String)> = d
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), o.sha256.clone()))
+            .collect();
+        let mut expected: Vec<(String, String)> = files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), sha256_hex(bytes)))
+            .collect();
+        let mut sorted = outputs.clone();
+        sorted.sort();
+        expected.sort();
+        // Every file of the folder, each with the SHA-256 of its bytes (the certificates written as DER too,
+        // whose hashes come from the certificates).
+        assert_eq!(sorted, expected, "{}", d.device);
+        let from_json: Vec<(String, String)> = listed["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().unwrap().into(),
+                    o["sha256"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        assert_eq!(from_json, outputs, "{}", d.device);
+        // Each target's manifest.json lists its files with the same values.
+        for (name, bytes) in files.iter().filter(|(n, _)| n.ends_with("/manifest.json")) {
+            let target = name.trim_end_matches("/manifest.json");
+            let manifest: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            for f in manifest["files"].as_array().unwrap() {
+                let path = format!("{target}/{}", f["name"].as_str().unwrap());
+                let (_, content) = files.iter().find(|(n, _)| *n == path).unwrap();
+                assert_eq!(f["sha256"].as_str().unwrap(), sha256_hex(content), "{path}");
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(root);
+}
+
 #[test]
 fn pack_fleet_returns_what_run_writes() {
     let root = scratch("in-memory");
