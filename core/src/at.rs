@@ -183,10 +183,9 @@ impl Script {
     fn write_json(&self, out: &mut impl json::Sink) {
         out.bytes(b"{\n  \"title\": ");
         json::string(out, &self.title);
-        out.bytes(b",\n  \"line_ending\": \"\\r\",\n  \"steps\": [");
-        for (n, step) in self.steps.iter().enumerate() {
-            out.bytes(if n == 0 { b"\n    {" } else { b",\n    {" });
-            out.bytes(b"\n      \"command\": ");
+        out.bytes(b",\n  \"line_ending\": \"\\r\",\n  \"steps\": ");
+        json::array(out, &self.steps, "    ", |out, step| {
+            out.bytes(b"{\n      \"command\": ");
             json::string(out, &step.command);
             if let Some(p) = &step.payload {
                 out.bytes(b",\n      \"payload_file\": ");
@@ -210,12 +209,8 @@ impl Script {
             out.bytes(b",\n      \"comment\": ");
             json::string(out, &step.comment);
             out.bytes(b"\n    }");
-        }
-        out.bytes(if self.steps.is_empty() {
-            b"]\n}\n"
-        } else {
-            b"\n  ]\n}\n"
         });
+        out.bytes(b"\n}\n");
     }
 
     /// True when any payload holds key material (the files then say so).

@@ -72,3 +72,26 @@ pub(crate) fn string(out: &mut impl Sink, text: &str) {
     out.bytes(&bytes[plain..]);
     out.bytes(b"\"");
 }
+
+/// A pretty JSON array of `items`: `[]` when there is none, otherwise each item on a line of its own after
+/// `indent` (two spaces a level), written by `item`, and the closing bracket one level less indented.
+pub(crate) fn array<S: Sink, T>(
+    out: &mut S,
+    items: impl IntoIterator<Item = T>,
+    indent: &str,
+    mut item: impl FnMut(&mut S, T),
+) {
+    out.bytes(b"[");
+    let mut empty = true;
+    for next in items {
+        out.bytes(if empty { b"\n" } else { b",\n" });
+        out.bytes(indent.as_bytes());
+        item(out, next);
+        empty = false;
+    }
+    if !empty {
+        out.bytes(b"\n");
+        out.bytes(indent.get(2..).unwrap_or_default().as_bytes());
+    }
+    out.bytes(b"]");
+}

@@ -23,21 +23,18 @@ impl Summary {
         buf.bytes(self.unchanged.to_string().as_bytes());
         buf.bytes(b",\n  \"failed\": ");
         buf.bytes(self.failed.to_string().as_bytes());
-        buf.bytes(b",\n  \"devices\": [");
-        for (n, device) in self.devices.iter().enumerate() {
-            buf.bytes(if n == 0 { b"\n    {" } else { b",\n    {" });
-            device_json(&mut buf, device);
-            buf.bytes(b"\n    }");
-            if buf.len() >= FLUSH_AT {
-                out.write_all(&buf)?;
+        buf.bytes(b",\n  \"devices\": ");
+        // The buffer goes to the file whenever it is full; the first write error is returned.
+        let mut written = Ok(());
+        json::array(&mut buf, &self.devices, "    ", |buf, device| {
+            device_json(buf, device);
+            if buf.len() >= FLUSH_AT && written.is_ok() {
+                written = out.write_all(buf);
                 buf.clear();
             }
-        }
-        buf.bytes(if self.devices.is_empty() {
-            b"]\n}\n"
-        } else {
-            b"\n  ]\n}\n"
         });
+        written?;
+        buf.bytes(b"\n}\n");
         out.write_all(&buf)
     }
 
@@ -50,9 +47,9 @@ impl Summary {
     }
 }
 
-/// One device's fields, at the depth of an entry of `devices`.
+/// One device's object, at the depth of an entry of `devices`.
 fn device_json(out: &mut Vec<u8>, d: &DeviceResult) {
-    out.bytes(b"\n      \"device\": ");
+    out.bytes(b"{\n      \"device\": ");
     json::string(out, &d.device);
     out.bytes(b",\n      \"status\": \"");
     out.bytes(status_name(d.status).as_bytes());
@@ -60,42 +57,23 @@ fn device_json(out: &mut Vec<u8>, d: &DeviceResult) {
     optional_string(out, d.certificate_id.as_deref());
     out.bytes(b",\n      \"expiry\": ");
     optional_string(out, d.expiry.as_deref());
-    out.bytes(b",\n      \"findings\": [");
-    for (n, code) in d.findings.iter().enumerate() {
-        out.bytes(if n == 0 {
-            b"\n        "
-        } else {
-            b",\n        "
-        });
-        json::string(out, code);
-    }
-    out.bytes(if d.findings.is_empty() {
-        b"],"
-    } else {
-        b"\n      ],"
+    out.bytes(b",\n      \"findings\": ");
+    json::array(out, &d.findings, "        ", |out, code| {
+        json::string(out, code)
     });
-    out.bytes(b"\n      \"outputs\": [");
-    for (n, file) in d.outputs.iter().enumerate() {
-        out.bytes(if n == 0 {
-            b"\n        {"
-        } else {
-            b",\n        {"
-        });
-        out.bytes(b"\n          \"name\": ");
+    out.bytes(b",\n      \"outputs\": ");
+    json::array(out, &d.outputs, "        ", |out, file| {
+        out.bytes(b"{\n          \"name\": ");
         json::string(out, &file.name);
         out.bytes(b",\n          \"sha256\": ");
         json::string(out, &file.sha256);
         out.bytes(b"\n        }");
-    }
-    out.bytes(if d.outputs.is_empty() {
-        b"],"
-    } else {
-        b"\n      ],"
     });
-    out.bytes(b"\n      \"error\": ");
+    out.bytes(b",\n      \"error\": ");
     optional_string(out, d.error.as_deref());
     out.bytes(b",\n      \"error_kind\": ");
     optional_string(out, d.error_kind);
+    out.bytes(b"\n    }");
 }
 
 fn optional_string(out: &mut Vec<u8>, text: Option<&str>) {
