@@ -24,12 +24,15 @@ impl Summary {
         buf.bytes(b",\n  \"failed\": ");
         buf.bytes(self.failed.to_string().as_bytes());
         buf.bytes(b",\n  \"devices\": ");
-        // The buffer goes to the file whenever it is full; the first write error is returned.
+        // The buffer goes to the file whenever it is full; after a write error the rest is only rendered (the
+        // buffer stays small) and the first error is returned.
         let mut written = Ok(());
         json::array(&mut buf, &self.devices, "    ", |buf, device| {
             device_json(buf, device);
-            if buf.len() >= FLUSH_AT && written.is_ok() {
-                written = out.write_all(buf);
+            if buf.len() >= FLUSH_AT {
+                if written.is_ok() {
+                    written = out.write_all(buf);
+                }
                 buf.clear();
             }
         });
@@ -315,10 +318,44 @@ mod tests {
         }
     }
 
-    /// A fleet large enough that both files go out in several pieces.
+    /// A writer that takes `room` bytes, then fails as a full disk does.
+    struct FullDisk {
+        room: usize,
+        taken: usize,
+    }
+
+    impl std::io::Write for FullDisk {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.taken + bytes.len() > self.room {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "no space left",
+                ));
+            }
+            self.taken += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A full disk is reported, for both files, whatever the summary's size.
     #[test]
-    fn long_summaries_are_written_whole() {
-        let devices = (0..2_000)
+    fn a_full_disk_is_an_error() {
+        let summary = long_summary(2_000);
+        let full = || FullDisk {
+            room: 100_000,
+            taken: 0,
+        };
+        let err = summary.write_json(full()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+        let err = write_csv(&summary, full()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+    }
+
+    fn long_summary(n: usize) -> Summary {
+        let devices = (0..n)
             .map(|n| DeviceResult {
                 device: format!("dev-{n:05}"),
                 status: Status::Written,
@@ -335,7 +372,13 @@ mod tests {
                 error_kind: None,
             })
             .collect();
-        let summary = summary(devices);
+        summary(devices)
+    }
+
+    /// A fleet large enough that both files go out in several pieces.
+    #[test]
+    fn long_summaries_are_written_whole() {
+        let summary = long_summary(2_000);
         assert_eq!(summary.to_json(), reference(&summary));
         assert_eq!(csv(&summary), reference_csv(&summary));
     }
