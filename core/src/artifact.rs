@@ -137,29 +137,6 @@ pub struct Artifacts {
     pub left_out: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct ManifestFile<'a> {
-    name: &'a str,
-    size: usize,
-    sha256: String,
-    description: &'a str,
-    secret: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    flash: &'a Option<Flash>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    at_command: &'a Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    meta: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    certpack_version: &'static str,
-    target: &'a str,
-    files: Vec<ManifestFile<'a>>,
-    notes: &'a [String],
-}
-
 impl Artifacts {
     /// An empty set for `target`.
     pub fn new(target: impl Into<String>) -> Artifacts {
@@ -186,28 +163,10 @@ impl Artifacts {
     }
     /// [`Artifacts::manifest_json`] with each file's SHA-256 (lowercase hex, in file order) already computed.
     pub(crate) fn manifest_json_with(&self, sha256: &[String]) -> String {
-        let manifest = Manifest {
-            certpack_version: crate::VERSION,
-            target: &self.target,
-            files: self
-                .files
-                .iter()
-                .zip(sha256)
-                .map(|(a, sha256)| ManifestFile {
-                    name: &a.name,
-                    size: a.bytes.len(),
-                    sha256: sha256.clone(),
-                    description: &a.description,
-                    secret: a.secret,
-                    flash: &a.flash,
-                    at_command: &a.at_command,
-                    meta: &a.meta,
-                })
-                .collect(),
-            notes: &self.notes,
-        };
-        let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_else(|_| "{}".into());
-        text.push('\n');
+        #[cfg(not(target_arch = "wasm32"))]
+        let text = manifest::direct(self, sha256);
+        #[cfg(target_arch = "wasm32")]
+        let text = manifest::serde(self, sha256);
         text
     }
     /// `README.txt`: the target's instructions followed by the file list.
@@ -264,5 +223,230 @@ impl Artifacts {
             Zeroizing::new(self.readme_txt().into_bytes()),
         ));
         out
+    }
+}
+
+/// `manifest.json`, written two ways that give the same bytes.
+mod manifest {
+    #[cfg(not(target_arch = "wasm32"))]
+    use super::{Artifact, Artifacts};
+
+    /// Written directly, exactly as `serde_json` prints it pretty (a batch writes one per target and device).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn direct(artifacts: &Artifacts, sha256: &[String]) -> String {
+        use crate::json::{self, Sink};
+        let mut out = Vec::with_capacity(256 + 512 * artifacts.files.len());
+        out.bytes(b"{\n  \"certpack_version\": ");
+        json::string(&mut out, crate::VERSION);
+        out.bytes(b",\n  \"target\": ");
+        json::string(&mut out, &artifacts.target);
+        out.bytes(b",\n  \"files\": ");
+        let files = artifacts.files.iter().zip(sha256);
+        json::array(&mut out, files, "    ", |out, (a, sha256)| {
+            entry(out, a, sha256)
+        });
+        out.bytes(b",\n  \"notes\": ");
+        json::array(&mut out, &artifacts.notes, "    ", |out, note| {
+            json::string(out, note)
+        });
+        out.bytes(b"\n}\n");
+        // Only `&str` text, escapes and digits went in.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// A file's object, at the depth of an entry of `files`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn entry(out: &mut Vec<u8>, a: &Artifact, sha256: &str) {
+        use crate::json::{self, Sink};
+        out.bytes(b"{\n      \"name\": ");
+        json::string(out, &a.name);
+        out.bytes(b",\n      \"size\": ");
+        json::number(out, a.bytes.len() as u64);
+        out.bytes(b",\n      \"sha256\": ");
+        json::string(out, sha256);
+        out.bytes(b",\n      \"description\": ");
+        json::string(out, &a.description);
+        out.bytes(if a.secret {
+            b",\n      \"secret\": true"
+        } else {
+            b",\n      \"secret\": false"
+        });
+        if let Some(flash) = &a.flash {
+            out.bytes(b",\n      \"flash\": {\n        \"partition\": ");
+            json::string(out, &flash.partition);
+            out.bytes(b",\n        \"offset\": ");
+            json::number(out, flash.offset.into());
+            out.bytes(b",\n        \"size\": ");
+            json::number(out, flash.size.into());
+            out.bytes(b"\n      }");
+        }
+        if let Some(command) = &a.at_command {
+            out.bytes(b",\n      \"at_command\": ");
+            json::string(out, command);
+        }
+        if !a.meta.is_empty() {
+            out.bytes(b",\n      \"meta\": {");
+            for (i, (key, value)) in a.meta.iter().enumerate() {
+                out.bytes(if i == 0 {
+                    b"\n        "
+                } else {
+                    b",\n        "
+                });
+                json::string(out, key);
+                out.bytes(b": ");
+                json::string(out, value);
+            }
+            out.bytes(b"\n      }");
+        }
+        out.bytes(b"\n    }");
+    }
+
+    #[cfg(any(test, target_arch = "wasm32"))]
+    pub(super) use reference::serde;
+
+    #[cfg(any(test, target_arch = "wasm32"))]
+    mod reference {
+        use std::collections::BTreeMap;
+
+        use serde::Serialize;
+
+        use crate::artifact::{Artifacts, Flash};
+
+        #[derive(Serialize)]
+        struct ManifestFile<'a> {
+            name: &'a str,
+            size: usize,
+            sha256: String,
+            description: &'a str,
+            secret: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            flash: &'a Option<Flash>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            at_command: &'a Option<String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            meta: &'a BTreeMap<String, String>,
+        }
+
+        #[derive(Serialize)]
+        struct Manifest<'a> {
+            certpack_version: &'static str,
+            target: &'a str,
+            files: Vec<ManifestFile<'a>>,
+            notes: &'a [String],
+        }
+
+        /// `manifest.json` through `serde_json`: what the WebAssembly build writes (its code is smaller there than
+        /// [`super::direct`]'s), and the reference that one is tested against.
+        pub(in crate::artifact) fn serde(artifacts: &Artifacts, sha256: &[String]) -> String {
+            let manifest = Manifest {
+                certpack_version: crate::VERSION,
+                target: &artifacts.target,
+                files: artifacts
+                    .files
+                    .iter()
+                    .zip(sha256)
+                    .map(|(a, sha256)| ManifestFile {
+                        name: &a.name,
+                        size: a.bytes.len(),
+                        sha256: sha256.clone(),
+                        description: &a.description,
+                        secret: a.secret,
+                        flash: &a.flash,
+                        at_command: &a.at_command,
+                        meta: &a.meta,
+                    })
+                    .collect(),
+                notes: &artifacts.notes,
+            };
+            let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_else(|_| "{}".into());
+            text.push('\n');
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{manifest, Artifact, Artifacts, Flash};
+
+    /// Text with every kind of character `serde_json` escapes, and non-ASCII.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9_./ -]{0,12}",
+            "[\\x00-\\x1f\"\\\\é€ a]{0,8}",
+            any::<String>(),
+        ]
+    }
+
+    fn artifact() -> impl Strategy<Value = Artifact> {
+        (
+            (
+                text(),
+                proptest::collection::vec(any::<u8>(), 0..40),
+                text(),
+                any::<bool>(),
+            ),
+            proptest::option::of((text(), any::<u32>(), any::<u32>())),
+            proptest::option::of(text()),
+            proptest::collection::btree_map(text(), text(), 0..3),
+        )
+            .prop_map(
+                |((name, bytes, description, secret), flash, at_command, meta)| {
+                    let mut a = Artifact::new(name, bytes, description);
+                    a.secret = secret;
+                    a.flash = flash.map(|(partition, offset, size)| Flash {
+                        partition,
+                        offset,
+                        size,
+                    });
+                    a.at_command = at_command;
+                    a.meta = meta;
+                    a
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn manifest_json_is_serde_json_pretty(
+            target in text(),
+            files in proptest::collection::vec(artifact(), 0..4),
+            notes in proptest::collection::vec(text(), 0..3),
+            short in any::<bool>(),
+        ) {
+            let mut artifacts = Artifacts::new(target);
+            artifacts.files = files;
+            artifacts.notes = notes;
+            // One hash fewer than files, sometimes: both stop at the shorter list.
+            let mut sha256: Vec<String> = artifacts.files.iter().map(Artifact::sha256_hex).collect();
+            if short {
+                sha256.pop();
+            }
+            prop_assert_eq!(manifest::direct(&artifacts, &sha256), manifest::serde(&artifacts, &sha256));
+        }
+    }
+
+    #[test]
+    fn a_module_manifest_is_serde_json_pretty() {
+        let mut artifacts = Artifacts::new("quectel");
+        artifacts.push(
+            Artifact::new("user_key.pem", b"key".to_vec(), "device private key")
+                .secret()
+                .at_command("AT+QFUPL=\"user_key.pem\",3,60")
+                .meta("qfupl_checksum", "6b65"),
+        );
+        artifacts.push(Artifact::new("client_ca.bin", vec![0xf1; 8], "root").flash(
+            "client_ca",
+            0x1000,
+            8192,
+        ));
+        artifacts.notes.push("a \"note\"".into());
+        let sha256: Vec<String> = artifacts.files.iter().map(Artifact::sha256_hex).collect();
+        assert_eq!(
+            artifacts.manifest_json(),
+            manifest::serde(&artifacts, &sha256)
+        );
     }
 }

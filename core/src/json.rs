@@ -1,7 +1,7 @@
 //! Pretty JSON written directly, for the few documents certpack writes in bulk (a module's `steps.json`, a batch's
-//! `summary.json`): a sink that counts or writes, and string escaping exactly as `serde_json` does it (`\"`, `\\`,
-//! `\b \f \n \r \t`, other control characters as `\u00xx`, nothing else). Each document is tested against
-//! `serde_json`'s own output.
+//! `summary.json`, natively a target's `manifest.json`): a sink that counts or writes, and string escaping exactly
+//! as `serde_json` does it (`\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`, nothing else). Each
+//! document is tested against `serde_json`'s own output.
 
 pub(crate) trait Sink {
     fn bytes(&mut self, bytes: &[u8]);
@@ -71,6 +71,22 @@ pub(crate) fn string(out: &mut impl Sink, text: &str) {
     }
     out.bytes(&bytes[plain..]);
     out.bytes(b"\"");
+}
+
+/// `n` in decimal.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn number(out: &mut impl Sink, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.bytes(&digits[start..]);
 }
 
 /// A pretty JSON array of `items`: `[]` when there is none, otherwise each item on a line of its own after

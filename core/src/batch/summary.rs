@@ -18,11 +18,11 @@ impl Summary {
     pub fn write_json(&self, mut out: impl Write) -> std::io::Result<()> {
         let mut buf = Vec::with_capacity(FLUSH_AT + (FLUSH_AT >> 2));
         buf.bytes(b"{\n  \"written\": ");
-        buf.bytes(self.written.to_string().as_bytes());
+        json::number(&mut buf, self.written as u64);
         buf.bytes(b",\n  \"unchanged\": ");
-        buf.bytes(self.unchanged.to_string().as_bytes());
+        json::number(&mut buf, self.unchanged as u64);
         buf.bytes(b",\n  \"failed\": ");
-        buf.bytes(self.failed.to_string().as_bytes());
+        json::number(&mut buf, self.failed as u64);
         buf.bytes(b",\n  \"devices\": ");
         // The buffer goes to the file whenever it is full; after a write error the rest is only rendered (the
         // buffer stays small) and the first error is returned.
