@@ -38,7 +38,11 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    let digits: Vec<u8> = bytes.iter().flat_map(|&b| hex_pair(b)).collect();
+    // Sized once: collecting the pairs would grow the vector four times for a hash.
+    let mut digits = Vec::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        digits.extend_from_slice(&hex_pair(b));
+    }
     // Hex digits are ASCII.
     String::from_utf8(digits).unwrap_or_default()
 }

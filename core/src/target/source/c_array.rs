@@ -135,7 +135,7 @@ pub(crate) fn array_header(h: &ArrayHeader<'_>, blobs: &[Blob], naming: &Naming)
         .zip(&names)
         .map(|(b, n)| {
             let len = b.bytes.len() + usize::from(h.nul);
-            (n.clone(), b, len_rule(&format!("{n}_len"), len, h.nul))
+            (n.clone(), b, len_rule(n, len, h.nul))
         })
         .collect();
     let mut out = text_for(blobs);

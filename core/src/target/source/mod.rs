@@ -761,15 +761,15 @@ pub(crate) fn check_unique(target: &str, names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The length rule stated next to each array: the exact count and whether it includes the NUL.
-pub(crate) fn len_rule(len_name: &str, len: usize, nul: bool) -> String {
+/// The length rule stated next to the array `array`: the exact count, and whether `{array}_len` includes the NUL.
+pub(crate) fn len_rule(array: &str, len: usize, nul: bool) -> String {
     if nul {
         format!(
-            "{} bytes + NUL; {len_name} = {len} includes the NUL (pass it to mbedTLS as is)",
+            "{} bytes + NUL; {array}_len = {len} includes the NUL (pass it to mbedTLS as is)",
             len - 1
         )
     } else {
-        format!("{len} bytes, no NUL; {len_name} = {len}")
+        format!("{len} bytes, no NUL; {array}_len = {len}")
     }
 }
 
