@@ -149,14 +149,17 @@ fn missing_issuer(ctx: &Context<'_>, leaf: &Item, cert: &Certificate, out: &mut 
 fn order(ctx: &Context<'_>, chain: &[&Item], out: &mut Vec<Finding>) {
     let position = |item: &Item| chain.iter().position(|c| std::ptr::eq(*c, item));
     for path in ctx.input_paths() {
-        let in_file: Vec<(&Item, usize)> = ctx
+        let in_file = ctx
             .items_from(path)
-            .into_iter()
-            .filter_map(|i| position(i).map(|p| (i, p)))
-            .collect();
-        if in_file.windows(2).all(|w| w[0].1 < w[1].1) {
+            .filter_map(|i| position(i).map(|p| (i, p)));
+        let mut last = None;
+        if in_file
+            .clone()
+            .all(|(_, p)| last.replace(p).is_none_or(|l| l < p))
+        {
             continue;
         }
+        let in_file: Vec<(&Item, usize)> = in_file.collect();
         out.push(ctx.finding(ORDER, |f| {
             let names = |items: &mut dyn Iterator<Item = &Item>| -> String {
                 items

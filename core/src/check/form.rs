@@ -192,14 +192,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for path in paths {
         let name = file_name(path).to_ascii_lowercase();
-        let encodings: Vec<&str> = ctx
-            .items_from(path)
-            .iter()
-            .map(|i| i.origin.encoding.as_str())
-            .collect();
-        let message = if name.ends_with(".pem") && encodings.iter().all(|e| *e == "der") {
+        let encodings = ctx.items_from(path).map(|i| i.origin.encoding.as_str());
+        let message = if name.ends_with(".pem") && encodings.clone().all(|e| e == "der") {
             "is named .pem but holds binary DER: tools and APIs that go by the name parse it as PEM text and fail (mbedTLS -0x2180)"
-        } else if name.ends_with(".der") && encodings.iter().all(|e| *e == "pem") {
+        } else if name.ends_with(".der") && encodings.clone().all(|e| e == "pem") {
             "is named .der but holds PEM text: tools and APIs that go by the name parse it as DER and fail (mbedTLS -0x2180)"
         } else {
             continue;

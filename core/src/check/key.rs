@@ -174,13 +174,11 @@ fn several_leaves(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 /// A certificate in a file named like a private key, or a private key in a file named like a certificate.
 fn swapped_names(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for path in ctx.input_paths() {
-        let items = ctx.items_from(path);
+        let mut items = ctx.items_from(path);
         let name = file_name(path).to_ascii_lowercase();
         let (named_key, named_cert) = (named_like_key(&name), named_like_certificate(&name));
-        let all_certs = items.iter().all(|i| i.certificate().is_some());
-        let all_keys = items
-            .iter()
-            .all(|i| matches!(i.content, Content::PrivateKey(_)));
+        let all_certs = items.clone().all(|i| i.certificate().is_some());
+        let all_keys = items.all(|i| matches!(i.content, Content::PrivateKey(_)));
         let what = if named_key && all_certs {
             "is named like a private key but holds a certificate"
         } else if named_cert && all_keys {

@@ -447,12 +447,14 @@ impl<'a> Context<'a> {
     }
 
     /// The items that came from the input `path`, in input order.
-    pub fn items_from(&self, path: &str) -> Vec<&'a Item> {
+    pub fn items_from<'p>(&self, path: &'p str) -> impl Iterator<Item = &'a Item> + Clone + 'p
+    where
+        'a: 'p,
+    {
         self.bundle
             .items()
             .iter()
-            .filter(|i| i.origin.path == path)
-            .collect()
+            .filter(move |i| i.origin.path == path)
     }
 
     /// Whether `item` is the bundle's device certificate.
