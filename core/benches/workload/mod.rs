@@ -133,10 +133,13 @@ pub fn device(inputs: &[Input]) -> Result<Outputs> {
         root_der: root.der().to_vec(),
         key_pkcs8: key.pkcs8_der(),
         c_header: certpack::target::pack(&bundle, "c-array", &Params::new())?,
-        esp32_at: certpack::target::pack(
+        // The bins alone, as batch's `--files 'esp32-at/*.bin'` and the pyca script make them (no README text,
+        // placements or descriptions for a manifest).
+        esp32_at: certpack::target::pack_wanted(
             &bundle,
             "esp32-at",
             &Params::new().with("set", "client"),
+            &|file| file.ends_with(".bin"),
         )?,
         quectel: quectel_payloads(&bundle)?,
         certificate_id: leaf.aws_certificate_id(),
