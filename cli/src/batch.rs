@@ -49,7 +49,7 @@ pub fn run(args: Args) -> certpack::Result<ExitCode> {
         let bar = ProgressBar::new(devices.len() as u64);
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} devices  {per_sec}  ETA {eta}  {msg}",
+                "{bar:40} {pos}/{len} devices  {per_sec:0}  ETA {eta}  {msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
