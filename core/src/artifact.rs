@@ -230,11 +230,12 @@ impl Artifacts {
 mod manifest {
     #[cfg(not(target_arch = "wasm32"))]
     use super::{Artifact, Artifacts};
+    #[cfg(not(target_arch = "wasm32"))]
+    use crate::json::{self, Sink};
 
     /// Written directly, exactly as `serde_json` prints it pretty (a batch writes one per target and device).
     #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn direct(artifacts: &Artifacts, sha256: &[String]) -> String {
-        use crate::json::{self, Sink};
         let mut out = Vec::with_capacity(256 + 512 * artifacts.files.len());
         out.bytes(b"{\n  \"certpack_version\": ");
         json::string(&mut out, crate::VERSION);
@@ -257,7 +258,6 @@ mod manifest {
     /// A file's object, at the depth of an entry of `files`.
     #[cfg(not(target_arch = "wasm32"))]
     fn entry(out: &mut Vec<u8>, a: &Artifact, sha256: &str) {
-        use crate::json::{self, Sink};
         out.bytes(b"{\n      \"name\": ");
         json::string(out, &a.name);
         out.bytes(b",\n      \"size\": ");
