@@ -27,7 +27,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> certpack::Result<ExitCode> {
     // The worker threads start while the fleet is listed.
-    let pool = rayon_pool(args.jobs)?;
+    let pool = batch::worker_pool(args.jobs)?;
     let devices = batch::discover(&args.fleet)?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -146,18 +146,4 @@ fn stop_on_signals() -> certpack::Result<Arc<AtomicBool>> {
             })?;
     }
     Ok(stop)
-}
-
-fn rayon_pool(jobs: Option<usize>) -> certpack::Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = jobs {
-        builder = builder.num_threads(n.max(1));
-    }
-    builder.build().map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("cannot start worker threads ({e})"),
-            "lower --jobs",
-        )
-    })
 }

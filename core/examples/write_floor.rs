@@ -1,10 +1,11 @@
 //! The file system's floor for `bench/compare`: copies the device folders of an existing output (a `certpack
 //! batch` output, or the pyca script's) into a new folder the way `certpack batch` writes a device (a temporary
-//! folder, its sub-folders created once, every file written, one rename), with no certpack work at all, and prints
-//! `{"devices": N, "files": F, "seconds": S}`. The inputs are read into memory first (not timed). No end-to-end
-//! run that writes the same files with the same threads can beat this rate on the same disk.
-//! `cargo run --release -p certpack --example write_floor -- FROM TO [threads]`.
+//! folder, its sub-folders created once, every file written, one rename), with no certpack work at all, on the
+//! worker threads `certpack batch` uses, and prints `{"devices": N, "files": F, "seconds": S}`. The inputs are read
+//! into memory first (not timed). No end-to-end run that writes the same files with the same threads can beat this
+//! rate on the same disk. `cargo run --release -p certpack --example write_floor -- FROM TO [threads]`.
 
+use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -17,10 +18,9 @@ fn main() {
         eprintln!("usage: write_floor FROM TO [threads]");
         std::process::exit(2);
     };
-    let threads: usize = args
-        .get(2)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads: Option<usize> = args.get(2).and_then(|t| t.parse().ok());
+    // The threads `certpack batch` writes with: one per CPU, each kept on its own.
+    let pool = certpack::batch::worker_pool(threads).unwrap_or_else(|e| fail(e.to_string()));
     let devices = read_devices(Path::new(from));
     let files: usize = devices.iter().map(|(_, f)| f.len()).sum();
     let to = PathBuf::from(to);
@@ -31,18 +31,12 @@ fn main() {
         ));
     }
     let started = std::time::Instant::now();
-    let per_thread = devices.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        for share in devices.chunks(per_thread) {
-            let to = &to;
-            scope.spawn(move || {
-                for (id, files) in share {
-                    if let Err(e) = write_device(to, id, files) {
-                        fail(format!("{id}: {e}"));
-                    }
-                }
-            });
-        }
+    pool.install(|| {
+        devices.par_iter().with_max_len(1).for_each(|(id, files)| {
+            if let Err(e) = write_device(&to, id, files) {
+                fail(format!("{id}: {e}"));
+            }
+        })
     });
     let seconds = started.elapsed().as_secs_f64();
     println!(

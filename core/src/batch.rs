@@ -26,8 +26,10 @@ mod chunks;
 mod on_disk;
 mod out_dir;
 mod summary;
+mod workers;
 pub use chunks::FleetChunks;
 use out_dir::OutDir;
+pub use workers::{shared_pool, worker_pool};
 
 /// One device of a fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +330,9 @@ fn run_devices(
     let fleet = fleet_folder(devices);
     Ok(devices
         .par_iter()
+        // A device per task: a worker out of devices takes one more from another's share rather than waiting
+        // while that worker finishes a run of them (milliseconds at the end of a batch).
+        .with_max_len(1)
         .map(|d| {
             go_on().then(|| {
                 let result = run_device(d, options, &shared, &out, fleet.as_ref());
@@ -404,6 +409,8 @@ fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs
     let fleet = fleet_folder(devices);
     devices
         .par_iter()
+        // A device per task, as in `run_devices`.
+        .with_max_len(1)
         .map(|device| {
             let packed = read_device(device, options, fleet.as_ref()).and_then(|(inputs, own)| {
                 pack_outputs(&inputs, options, &TargetParams::new(own, &shared), false)

@@ -366,6 +366,7 @@ fn batch(
     files: Vec<String>,
 ) -> PyResult<String> {
     let devices = detached(py, || fleet.devices())?;
+    let pool = detached(py, certpack::batch::shared_pool)?;
     let options = BatchOptions {
         out_dir,
         ..batch_options(targets, params, force, passphrase, now, files)
@@ -374,7 +375,8 @@ fn batch(
     let (done, mut outcome) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            let run = || certpack::batch::run_until(&devices, &options, &|_| {}, &stop);
+            let run =
+                || pool.install(|| certpack::batch::run_until(&devices, &options, &|_| {}, &stop));
             // The receiver waits until this is sent, so it cannot have gone.
             let _ = done.send(std::panic::catch_unwind(AssertUnwindSafe(run)));
         });

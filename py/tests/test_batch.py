@@ -181,3 +181,30 @@ def test_pack_fleet_refuses_bad_options_before_running(tmp_path: Path) -> None:
     assert "quectel/*.pem" in str(refused.value)
     with pytest.raises(ValueError):
         certpack.pack_fleet(fleet, ["der"], chunk=0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_process_forked_after_a_batch_runs_its_own(tmp_path: Path) -> None:
+    """A factory script's multiprocessing workers (forked after the parent ran a batch, which started the worker
+    threads) run pack_fleet and batch themselves: a fork copies no threads, so a child reusing the parent's pool
+    would wait forever."""
+    fleet = _fleet(tmp_path)
+    assert sum(d.ok for d in certpack.pack_fleet(fleet, ["der"])) == 3
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only when both ran in full
+        try:
+            packed = sum(d.ok for d in certpack.pack_fleet(fleet, ["der"]))
+            written = certpack.batch(fleet, ["der"], tmp_path / "child").written
+            os._exit(0 if (packed, written) == (3, 3) else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked process did not finish its batch within 60 s")

@@ -1,5 +1,6 @@
-//! [`FleetChunks`]: a fleet packed in memory chunk by chunk, the next chunks packing on the worker threads while
-//! the caller handles the one it has (converts it for Python, sends it to a programmer or a database).
+//! [`FleetChunks`]: a fleet packed in memory chunk by chunk, the next chunks packing on the worker threads (the
+//! [`shared_pool`]) while the caller handles the one it has (converts it for Python, sends it to a programmer or a
+//! database).
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -7,7 +8,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 
-use super::{check_options, pack_devices, BatchOptions, Device, DeviceOutputs};
+use rayon::ThreadPool;
+
+use super::{check_options, pack_devices, shared_pool, BatchOptions, Device, DeviceOutputs};
 use crate::error::Result;
 
 /// What a background chunk sends back: its devices' outputs, or the panic it met (raised again on the caller's
@@ -21,6 +24,8 @@ type Outcome = std::thread::Result<Vec<DeviceOutputs>>;
 pub struct FleetChunks {
     devices: Arc<[Device]>,
     options: Arc<BatchOptions>,
+    /// The workers packing the chunks.
+    pool: Arc<ThreadPool>,
     chunk: usize,
     /// Start of the first chunk not yet started.
     next: usize,
@@ -39,6 +44,7 @@ impl FleetChunks {
         let mut chunks = FleetChunks {
             devices: devices.into(),
             options: Arc::new(options),
+            pool: shared_pool()?,
             chunk: chunk.max(1),
             next: 0,
             pending: VecDeque::with_capacity(AHEAD),
@@ -57,7 +63,10 @@ impl FleetChunks {
     /// Free a chunk's outputs on a worker thread, where they were allocated, off the caller's thread (the files
     /// holding key material are wiped there).
     pub fn release(chunk: Vec<DeviceOutputs>) {
-        rayon::spawn(move || drop(chunk));
+        match shared_pool() {
+            Ok(pool) => pool.spawn(move || drop(chunk)),
+            Err(_) => drop(chunk),
+        }
     }
 
     /// Start packing the next chunk, if any is left.
@@ -69,7 +78,7 @@ impl FleetChunks {
         self.next = range.end;
         let (devices, options) = (Arc::clone(&self.devices), Arc::clone(&self.options));
         let (done, receiver) = mpsc::sync_channel(1);
-        rayon::spawn(move || {
+        self.pool.spawn(move || {
             let outcome =
                 panic::catch_unwind(AssertUnwindSafe(|| pack_devices(&devices[range], &options)));
             // The receiver is gone when the caller stopped early: the outputs are dropped here.
