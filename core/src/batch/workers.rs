@@ -1,30 +1,41 @@
 //! The batch's worker threads: one per CPU, each kept on a CPU of its own.
 //!
-//! A kernel that wakes a thread on its waker's CPU (to share a cache) can leave two workers taking turns on one
-//! CPU while another CPU idles, until its load balancer moves one. On this project's two-CPU virtual machines that
-//! was up to 30 ms at the start of a batch, a quarter of a 1,000-device run. When a pool has one worker for every
-//! CPU the process may use, each worker keeps to its own CPU, so no two of them ever share one; work stealing still
-//! evens out a CPU that another program keeps busy. A smaller pool (`--jobs`, `RAYON_NUM_THREADS`) is left to the
-//! kernel, which can then choose the idlest CPUs.
+//! A kernel that places a new or woken thread on its creator's or waker's CPU (to share a cache) can leave two
+//! workers taking turns on one CPU while another CPU idles, until its load balancer moves one. On this project's
+//! two-CPU virtual machines that was up to 30 ms at the start of a batch, a quarter of a 1,000-device run. When a
+//! pool has one worker for every CPU the process may use, each worker is started on its own CPU and kept there, so
+//! no two of them ever share one; work stealing still evens out a CPU that another program keeps busy. A smaller
+//! pool (`--jobs`, `RAYON_NUM_THREADS`) is left to the kernel, which can then choose the idlest CPUs.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// A pool of `threads` workers (by default rayon's: one per CPU, or `RAYON_NUM_THREADS`), each kept on a CPU of
-/// its own when there is one worker per CPU the process may use.
+/// A pool of `threads` workers (by default one per CPU, or `RAYON_NUM_THREADS` as rayon reads it), each started
+/// and kept on a CPU of its own when there is one worker per CPU the process may use.
 pub fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new().start_handler(keep_to_own_cpu);
-    if let Some(n) = threads {
-        builder = builder.num_threads(n.max(1));
-    }
-    builder.build().map_err(|e| {
+    let workers = threads.unwrap_or_else(default_threads).max(1);
+    let builder = rayon::ThreadPoolBuilder::new().num_threads(workers);
+    let built = match own_cpu::Spread::over(workers) {
+        Some(spread) => builder.spawn_handler(|worker| spread.start(worker)).build(),
+        None => builder.build(),
+    };
+    built.map_err(|e| {
         Error::new(
             ErrorKind::InvalidArgument,
             format!("cannot start worker threads ({e})"),
             "ask for fewer worker threads (certpack batch --jobs)",
         )
     })
+}
+
+/// Rayon's default size of a pool: `RAYON_NUM_THREADS` when it is a positive number, else one per CPU.
+fn default_threads() -> usize {
+    let from_env = std::env::var("RAYON_NUM_THREADS").ok();
+    match from_env.and_then(|n| n.trim().parse::<usize>().ok()) {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
 }
 
 /// certpack's own pool for callers that bring none (the Python package, [`FleetChunks`](super::FleetChunks)): a
@@ -49,41 +60,66 @@ pub fn shared_pool() -> Result<Arc<rayon::ThreadPool>> {
     Ok(pool)
 }
 
-/// The pools' start handler: keeps worker `index` to the `index`-th CPU the process may use when the pool has
-/// exactly one worker per such CPU. It runs on the new worker, where `current_num_threads` is its pool's size.
-fn keep_to_own_cpu(index: usize) {
-    own_cpu::keep(index, rayon::current_num_threads());
-}
-
 #[cfg(target_os = "linux")]
 mod own_cpu {
     use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
 
-    /// Keep the calling thread, worker `index` of `workers`, to a CPU of its own (see the module's text).
-    pub fn keep(index: usize, workers: usize) {
-        let Ok(allowed) = sched_getaffinity(None) else {
-            return;
-        };
-        if workers < 2 || allowed.count() as usize != workers {
-            return;
+    /// The CPUs a pool's workers start on, one each, and the CPUs the building thread had before.
+    pub struct Spread {
+        allowed: CpuSet,
+        cpus: Vec<usize>,
+    }
+
+    impl Spread {
+        /// `Some` when `workers` is exactly the number of CPUs the process may use (two or more).
+        pub fn over(workers: usize) -> Option<Spread> {
+            let allowed = sched_getaffinity(None).ok()?;
+            let cpus: Vec<usize> = (0..CpuSet::MAX_CPU)
+                .filter(|&c| allowed.is_set(c))
+                .collect();
+            (workers >= 2 && cpus.len() == workers).then_some(Spread { allowed, cpus })
         }
-        let Some(cpu) = (0..CpuSet::MAX_CPU)
-            .filter(|&c| allowed.is_set(c))
-            .nth(index)
-        else {
-            return;
-        };
-        let mut own = CpuSet::new();
-        own.set(cpu);
-        // Best effort: a worker left free to move does the same work, only less evenly spread at first.
-        let _ = sched_setaffinity(None, &own);
+
+        /// Start `worker` on its CPU: a new thread takes its creator's CPUs, so the building thread keeps to the
+        /// worker's CPU while it creates it, and the worker starts there and stays there.
+        pub fn start(&self, worker: rayon::ThreadBuilder) -> std::io::Result<()> {
+            let mut own = CpuSet::new();
+            own.set(self.cpus[worker.index() % self.cpus.len()]);
+            // Best effort: a worker that could not be placed runs where the kernel puts it.
+            let _ = sched_setaffinity(None, &own);
+            let mut thread = std::thread::Builder::new();
+            if let Some(name) = worker.name() {
+                thread = thread.name(name.to_owned());
+            }
+            if let Some(size) = worker.stack_size() {
+                thread = thread.stack_size(size);
+            }
+            thread.spawn(move || worker.run()).map(drop)
+        }
+    }
+
+    impl Drop for Spread {
+        /// The building thread gets its CPUs back once the pool is built (or failed).
+        fn drop(&mut self) {
+            let _ = sched_setaffinity(None, &self.allowed);
+        }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 mod own_cpu {
     /// Elsewhere the kernel places the workers.
-    pub fn keep(_index: usize, _workers: usize) {}
+    pub enum Spread {}
+
+    impl Spread {
+        pub fn over(_workers: usize) -> Option<Spread> {
+            None
+        }
+
+        pub fn start(&self, _worker: rayon::ThreadBuilder) -> std::io::Result<()> {
+            match *self {}
+        }
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -99,6 +135,8 @@ mod tests {
     fn one_worker_per_cpu_keeps_each_to_its_own() {
         let allowed = cpus(&sched_getaffinity(None).unwrap());
         let pool = worker_pool(Some(allowed.len())).unwrap();
+        // The building thread has its CPUs back.
+        assert_eq!(cpus(&sched_getaffinity(None).unwrap()), allowed);
         let mut kept: Vec<Vec<usize>> = pool.broadcast(|_| cpus(&sched_getaffinity(None).unwrap()));
         if allowed.len() < 2 {
             assert_eq!(kept, vec![allowed]);
