@@ -23,6 +23,7 @@ pub(super) fn read_path(path: &Path) -> Result<Vec<Input>> {
 /// systems other than Unix, or when the folder cannot be opened, are read by their whole paths.
 #[cfg(feature = "batch")]
 pub(crate) struct ParentFolder {
+    #[cfg(unix)]
     path: std::path::PathBuf,
     #[cfg(unix)]
     fd: Option<rustix::fd::OwnedFd>,
@@ -32,7 +33,11 @@ pub(crate) struct ParentFolder {
 impl ParentFolder {
     /// Open `path` (never fails: a folder that cannot be opened leaves every read to its whole path).
     pub fn open(path: &Path) -> ParentFolder {
+        // Elsewhere than on Unix every read goes by its whole path: nothing is kept.
+        #[cfg(not(unix))]
+        let _ = path;
         ParentFolder {
+            #[cfg(unix)]
             path: path.to_path_buf(),
             #[cfg(unix)]
             fd: rustix::fs::open(path, folder::DIRECTORY, rustix::fs::Mode::empty()).ok(),
