@@ -430,17 +430,24 @@ fn pack_devices(devices: &[Device], options: &BatchOptions) -> Vec<DeviceOutputs
                         error: None,
                     }
                 }
-                Err(error) => DeviceOutputs {
-                    device: device.id.clone(),
-                    certificate_id: None,
-                    expiry: None,
-                    findings: Vec::new(),
-                    files: Vec::new(),
-                    error: Some(error),
-                },
+                Err(error) => DeviceOutputs::failed(device, error),
             }
         })
         .collect()
+}
+
+impl DeviceOutputs {
+    /// A device that failed with `error`: no files.
+    fn failed(device: &Device, error: Error) -> DeviceOutputs {
+        DeviceOutputs {
+            device: device.id.clone(),
+            certificate_id: None,
+            expiry: None,
+            findings: Vec::new(),
+            files: Vec::new(),
+            error: Some(error),
+        }
+    }
 }
 
 /// The output folder as a run found it, listed once before any device runs.

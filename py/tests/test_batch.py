@@ -198,6 +198,29 @@ def test_a_process_forked_after_a_batch_runs_its_own(tmp_path: Path) -> None:
             os._exit(0 if (packed, written) == (3, 3) else 1)
         finally:
             os._exit(2)
+    _expect_success(pid, "its batch")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_fleet_goes_on_in_a_process_forked_while_it_was_packing(tmp_path: Path) -> None:
+    """A pack_fleet loop forked midway (its next chunks being packed by the parent's worker threads, which the
+    child does not have) gives the child every remaining device, as it gives the parent."""
+    fleet = _fleet(tmp_path)
+    devices = certpack.pack_fleet(fleet, ["der"], chunk=1)
+    assert next(devices).device == "dev-0"
+    expected = [("dev-1", True), ("dev-2", True), ("dev-3", False)]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(0 if [(d.device, d.ok) for d in devices] == expected else 1)
+        finally:
+            os._exit(2)
+    _expect_success(pid, "the fleet")
+    assert [(d.device, d.ok) for d in devices] == expected
+
+
+def _expect_success(pid: int, what: str) -> None:
+    """Wait up to 60 s for the forked process `pid` to exit 0; kill it and fail the test if it does not finish."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -207,4 +230,4 @@ def test_a_process_forked_after_a_batch_runs_its_own(tmp_path: Path) -> None:
         time.sleep(0.05)
     os.kill(pid, 9)
     os.waitpid(pid, 0)
-    pytest.fail("the forked process did not finish its batch within 60 s")
+    pytest.fail(f"the forked process did not finish {what} within 60 s")
