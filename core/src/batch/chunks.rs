@@ -82,7 +82,7 @@ impl FleetChunks {
 
     /// Start packing the next chunk, if any is left.
     fn start_next(&mut self) {
-        let range: Range<usize> = self.next..(self.next + self.chunk).min(self.devices.len());
+        let range = self.next_range();
         if range.is_empty() {
             return;
         }
@@ -101,6 +101,11 @@ impl FleetChunks {
             devices: range,
             outcome: receiver,
         });
+    }
+
+    /// The devices of the first chunk not yet started (empty at the end of the fleet).
+    fn next_range(&self) -> Range<usize> {
+        self.next..(self.next + self.chunk).min(self.devices.len())
     }
 
     /// In a process forked from the one packing the chunks: its workers are not in this process and will never
@@ -125,7 +130,7 @@ impl FleetChunks {
     fn failed_chunk(&mut self, error: &Error) -> Option<Vec<DeviceOutputs>> {
         let range = match self.pending.pop_front() {
             Some(pending) => pending.devices,
-            None => self.next..(self.next + self.chunk).min(self.devices.len()),
+            None => self.next_range(),
         };
         if range.is_empty() {
             return None;
